@@ -1,0 +1,86 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "envshed-rotator",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "envshed-rotator", targets: ["EnvshedRotatorCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // libsodium from the system (Debian: libsodium-dev): sealed boxes for GitHub secrets, SHA-256.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        // The command line: parses arguments and hands off to RotatorCore. The only ArgumentParser importer.
+        .executableTarget(
+            name: "EnvshedRotatorCLI",
+            dependencies: [
+                "RotatorCore",
+                "RotatorDemo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // All behaviour: plan, planner, executor, Envshed client, targets, transport, state, logs.
+        .target(
+            name: "RotatorCore",
+            dependencies: [
+                "CSodium",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Loopback emulators of the services the rotator talks to; used by `demo` and the tests.
+        .target(
+            name: "RotatorEmulators",
+            dependencies: [
+                "CSodium",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `envshed-rotator demo`: the emulators plus a throw-away plan, driven through RotatorCore.
+        .target(
+            name: "RotatorDemo",
+            dependencies: [
+                "RotatorCore",
+                "RotatorEmulators",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "RotatorCoreTests",
+            dependencies: [
+                "RotatorCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "RotatorIntegrationTests",
+            dependencies: [
+                "EnvshedRotatorCLI",
+                "RotatorCore",
+                "RotatorEmulators",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

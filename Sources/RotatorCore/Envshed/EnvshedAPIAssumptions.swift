@@ -1,0 +1,126 @@
+import Foundation
+
+/// Every assumption about Envshed's API that its public documentation does not confirm, in one
+/// place, so that a user who learns the real shape corrects it here and nowhere else.
+/// `docs/envshed-api.md` lists the same items with what is documented and what is not.
+///
+/// Documented (SPEC §5): `POST /api/v1/service-tokens/{org}` with `name`, `scope`, `projectId`,
+/// `permission`; `GET /api/v1/secrets/{org}/{project}/{env}` answering `{"secrets": {…}, …}`;
+/// bearer auth. Everything else below is assumed, and decoded tolerantly.
+enum EnvshedAPIAssumptions {
+    // MARK: Paths
+
+    static func createPath(org: String) -> String { "/api/v1/service-tokens/\(segment(org))" }
+    /// Assumed: listing is a GET on the create path.
+    static func listPath(org: String) -> String { "/api/v1/service-tokens/\(segment(org))" }
+    /// Assumed: revocation is a DELETE of the token's id under the create path.
+    static func revokePath(org: String, tokenID: String) -> String {
+        "/api/v1/service-tokens/\(segment(org))/\(segment(tokenID))"
+    }
+    static func pullPath(org: String, project: String, environment: String) -> String {
+        "/api/v1/secrets/\(segment(org))/\(segment(project))/\(segment(environment))"
+    }
+
+    // MARK: Create
+
+    /// `description`, `environmentId` and `expiresInDays` are assumed names (the CLI has
+    /// `--description`, `--environment-id`, `--expires-in <days>`).
+    static func createBody(_ request: NewServiceToken) -> [String: Any] {
+        var body: [String: Any] = [
+            "name": request.name,
+            "scope": request.scope.rawValue,
+            "permission": request.permission.rawValue,
+            "description": request.description,
+            "expiresInDays": request.expiresInDays,
+        ]
+        if let projectID = request.projectID { body["projectId"] = projectID }
+        if let environmentID = request.environmentID { body["environmentId"] = environmentID }
+        return body
+    }
+
+    static let createSuccess: Set<Int> = [200, 201]
+    /// Assumed names of the field carrying the new token's value in the create answer.
+    static let tokenValueFields = ["token", "value", "secret", "plainToken", "plain_token"]
+
+    // MARK: Revoke
+
+    static let revokeSuccess: Set<Int> = [200, 202, 204]
+    /// Assumed: 404 means unknown or already revoked, which is the state revocation wants.
+    static let revokeAlreadyGone: Set<Int> = [404, 410]
+
+    // MARK: Decoding
+
+    /// A token object, with camelCase or snake_case field names. Nil without an id and a name.
+    static func decodeToken(_ object: [String: Any]) -> ServiceToken? {
+        guard let id = string(object, "id") ?? string(object, "tokenId"), let name = string(object, "name") else { return nil }
+        return ServiceToken(
+            id: id,
+            name: name,
+            description: string(object, "description"),
+            scope: string(object, "scope").flatMap(TokenScope.init(rawValue:)),
+            permission: string(object, "permission").flatMap(TokenPermission.init(rawValue:)),
+            projectID: string(object, "projectId"),
+            environmentID: string(object, "environmentId"),
+            expiresAt: string(object, "expiresAt").flatMap(Timestamp.parse),
+            createdAt: string(object, "createdAt").flatMap(Timestamp.parse)
+        )
+    }
+
+    /// Assumed: a listed token is revoked when it carries a non-null `revokedAt` or `active: false`
+    /// (the CLI's `update-service` mentions an "active status"). Such tokens are left out.
+    static func isRevoked(_ object: [String: Any]) -> Bool {
+        if let revoked = value(object, "revokedAt"), !(revoked is NSNull) { return true }
+        if let active = value(object, "active") as? Bool, !active { return true }
+        return false
+    }
+
+    /// The list: a bare array, or an object wrapping the array under one key
+    /// (`serviceTokens`, `tokens`, `data`, …).
+    static func tokenObjects(in json: Any) -> [[String: Any]]? {
+        if let array = json as? [[String: Any]] { return array }
+        guard let object = json as? [String: Any] else { return nil }
+        for key in ["serviceTokens", "service_tokens", "tokens", "data", "items", "results"] {
+            if let array = object[key] as? [[String: Any]] { return array }
+        }
+        let arrays = object.values.compactMap { $0 as? [[String: Any]] }
+        return arrays.count == 1 ? arrays[0] : nil
+    }
+
+    /// Assumed error body: `{"error": "message"}`; `{"message": …}` is accepted too.
+    static func errorMessage(_ response: HTTPResponse) -> String {
+        guard let object = response.jsonObject() else { return response.bodySnippet }
+        if let text = object["error"] as? String { return Redactor.scrub(text) }
+        if let text = object["message"] as? String { return Redactor.scrub(text) }
+        if let inner = object["error"] as? [String: Any], let text = inner["message"] as? String { return Redactor.scrub(text) }
+        return response.bodySnippet
+    }
+
+    // MARK: Helpers
+
+    static func value(_ object: [String: Any], _ camelCase: String) -> Any? {
+        if let found = object[camelCase] { return found }
+        return object[snakeCase(camelCase)]
+    }
+
+    static func string(_ object: [String: Any], _ camelCase: String) -> String? {
+        switch value(object, camelCase) {
+        case let text as String: text.isEmpty ? nil : text
+        case let number as Int: String(number)
+        default: nil
+        }
+    }
+
+    static func snakeCase(_ camelCase: String) -> String {
+        var result = ""
+        for character in camelCase {
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    private static func segment(_ text: String) -> String { URLJoin.segment(text) }
+}

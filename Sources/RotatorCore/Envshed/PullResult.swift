@@ -1,0 +1,5 @@
+/// The outcome of a test pull: which keys came back (never their values) and the environment's version.
+public struct PullResult: Sendable, Hashable {
+    public var keys: [String]
+    public var version: Int?
+}

@@ -1,0 +1,63 @@
+import Yams
+
+/// Checks that need the whole plan: duplicate ids, two rotations writing one secret, anything
+/// token-shaped pasted anywhere, and the policy warnings of Envshed's best practices.
+enum PlanChecks {
+    static func crossRotation(_ plan: Plan, reader: inout YAMLReader) {
+        var firstID: [String: SourceLocation] = [:]
+        var firstTarget: [String: (rotation: String, location: SourceLocation)] = [:]
+        for rotation in plan.rotations {
+            if let first = firstID[rotation.id] {
+                reader.error(at: rotation.location, "rotation '\(rotation.id)': duplicate id; first defined at line \(first.line)")
+            } else {
+                firstID[rotation.id] = rotation.location
+            }
+            for target in rotation.targets {
+                if let first = firstTarget[target.identity] {
+                    let owner = first.rotation == rotation.id ? "this rotation" : "rotation '\(first.rotation)'"
+                    reader.error(
+                        at: target.location,
+                        "rotation '\(rotation.id)': target \(target.label) is already written by \(owner) (line \(first.location.line)); two writers of one secret would overwrite each other"
+                    )
+                } else {
+                    firstTarget[target.identity] = (rotation.id, target.location)
+                }
+            }
+        }
+    }
+
+    static func policy(_ plan: Plan, reader: inout YAMLReader) {
+        for rotation in plan.rotations {
+            let label = "rotation '\(rotation.id)'"
+            if rotation.scope == .org {
+                reader.warning(at: rotation.location, "\(label): org scope reads every project; Envshed recommends the narrowest scope (environment)")
+            }
+            if rotation.permission == .readWrite {
+                reader.warning(at: rotation.location, "\(label): read_write permission; CI pipelines that only pull need read")
+            }
+            if rotation.expiresInDays > 90 {
+                reader.warning(at: rotation.location, "\(label): expires_in_days \(rotation.expiresInDays) is over the recommended 90 days")
+            }
+        }
+    }
+
+    /// A credential pasted into any field (a name, an id, a comment-like value) is refused: the
+    /// plan lives in git.
+    static func literalSecrets(in node: Node, reader: inout YAMLReader) {
+        switch node {
+        case .scalar(let scalar):
+            if Redactor.scrub(scalar.string) != scalar.string {
+                reader.error(node, "this value looks like a literal secret; the plan lives in git, so reference credentials with env:NAME, file:/path or systemd:NAME")
+            }
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                literalSecrets(in: key, reader: &reader)
+                literalSecrets(in: value, reader: &reader)
+            }
+        case .sequence(let sequence):
+            for item in sequence { literalSecrets(in: item, reader: &reader) }
+        case .alias:
+            break
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Yams
+
+/// Reads and validates a plan file, offline. All problems are collected and thrown together.
+public enum PlanLoader {
+    /// - Parameters:
+    ///   - path: the plan file.
+    ///   - strict: policy warnings become errors (`validate --strict`).
+    /// - Throws: `PlanError` with every problem, each as `file:line:col: message`.
+    public static func load(path: String, strict: Bool = false) throws(PlanError) -> Plan {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
+            throw PlanError.unreadable(path: path, reason: reason)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PlanError.unreadable(path: path, reason: "the file is not UTF-8 text")
+        }
+        return try parse(text, file: path, strict: strict)
+    }
+
+    public static func parse(_ text: String, file: String, strict: Bool = false) throws(PlanError) -> Plan {
+        let root: Node
+        do {
+            guard let composed = try Yams.compose(yaml: text) else {
+                let location = SourceLocation(file: file, line: 1, column: 1)
+                throw PlanError.invalid(diagnostics: [PlanDiagnostic(.error, at: location, "the plan is empty")])
+            }
+            root = composed
+        } catch let error as PlanError {
+            throw error
+        } catch {
+            throw PlanError.invalid(diagnostics: [syntaxDiagnostic(error, file: file)])
+        }
+
+        var parser = PlanParser(file: file)
+        PlanChecks.literalSecrets(in: root, reader: &parser.reader)
+        let parsed = parser.parse(root)
+        var reader = parser.reader
+        if var plan = parsed {
+            PlanChecks.crossRotation(plan, reader: &reader)
+            PlanChecks.policy(plan, reader: &reader)
+            var diagnostics = reader.diagnostics
+            if strict {
+                diagnostics = diagnostics.map { diagnostic in
+                    var promoted = diagnostic
+                    promoted.severity = .error
+                    return promoted
+                }
+            }
+            let sorted = sort(diagnostics)
+            if sorted.contains(where: { $0.severity == .error }) {
+                throw PlanError.invalid(diagnostics: sorted)
+            }
+            plan.warnings = sorted
+            return plan
+        }
+        let sorted = sort(reader.diagnostics)
+        throw PlanError.invalid(diagnostics: sorted.isEmpty
+            ? [PlanDiagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), "the plan could not be read")]
+            : sorted)
+    }
+
+    private static func sort(_ diagnostics: [PlanDiagnostic]) -> [PlanDiagnostic] {
+        var seen = Set<PlanDiagnostic>()
+        return diagnostics
+            .filter { seen.insert($0).inserted }
+            .sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
+    }
+
+    private static func syntaxDiagnostic(_ error: any Error, file: String) -> PlanDiagnostic {
+        func located(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> PlanDiagnostic {
+            var message = "YAML syntax error: \(problem)"
+            if let context { message += " (\(context.text) at line \(context.mark.line))" }
+            return PlanDiagnostic(.error, at: SourceLocation(file: file, line: mark.line, column: mark.column), message)
+        }
+        switch error as? YamlError {
+        case .scanner(let context, let problem, let mark, _)?: return located(mark, problem, context)
+        case .parser(let context, let problem, let mark, _)?: return located(mark, problem, context)
+        case .composer(let context, let problem, let mark, _)?: return located(mark, problem, context)
+        case .duplicatedKeysInMapping(let duplicates, let context)?:
+            return PlanDiagnostic(
+                .error,
+                at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
+                "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in one mapping"
+            )
+        default:
+            return PlanDiagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), "YAML error: \(error)")
+        }
+    }
+}

@@ -1,0 +1,340 @@
+import Foundation
+import Yams
+
+/// Turns the composed YAML tree into a `Plan`, checking types, ranges and references on the way.
+/// Cross-rotation checks (duplicate ids and targets, literal secrets anywhere) live in `PlanChecks`.
+struct PlanParser {
+    static let topLevelKeys = ["version", "state_dir", "concurrency", "envshed", "providers", "defaults", "rotations"]
+    static let rotationKeys = [
+        "id", "purpose", "scope", "project", "environment", "permission", "expires_in_days",
+        "rotate_before_days", "warn_before_days", "grace_minutes", "name", "adopt", "targets", "verify",
+    ]
+    static let placeholders = ["id", "purpose", "project", "environment", "scope", "permission", "date", "serial"]
+    static let maxExpiryDays = 365
+
+    var reader: YAMLReader
+
+    init(file: String) {
+        reader = YAMLReader(file: file)
+    }
+
+    mutating func parse(_ root: Node) -> Plan? {
+        guard let top = reader.mapping(root, path: "plan", allowed: Self.topLevelKeys) else { return nil }
+        let location = reader.location(of: root)
+
+        let version = reader.int(top, "version", required: true)
+        if let version, version != Plan.supportedVersion, let node = top.node("version") {
+            reader.error(node, "version: this envshed-rotator reads plan version \(Plan.supportedVersion), not \(version)")
+        }
+        let stateDirectory = reader.string(top, "state_dir")
+        let concurrency = reader.int(top, "concurrency") ?? 4
+        if concurrency < 1 || concurrency > 256, let node = top.node("concurrency") {
+            reader.error(node, "concurrency: must be between 1 and 256, got \(concurrency)")
+        }
+
+        let envshed = top.node("envshed").flatMap { parseEnvshed($0) }
+        if !top.has("envshed") { reader.error(root, "plan: missing required key 'envshed'") }
+        let github = top.node("providers").flatMap { parseProviders($0) } ?? nil
+        var defaults = RotationDefaults()
+        if let node = top.node("defaults") { parseDefaults(node, into: &defaults) }
+
+        var rotations: [Rotation] = []
+        if let node = top.node("rotations"), let items = reader.sequence(node, path: "rotations") {
+            for (index, item) in items.enumerated() {
+                if let rotation = parseRotation(item, index: index, defaults: defaults, github: github) {
+                    rotations.append(rotation)
+                }
+            }
+            if items.isEmpty { reader.warning(at: reader.location(of: node), "rotations: the list is empty; nothing will rotate") }
+        } else if !top.has("rotations") {
+            reader.error(root, "plan: missing required key 'rotations'")
+        }
+
+        guard let version, let envshed else { return nil }
+        _ = location
+        return Plan(
+            path: reader.file, version: version, stateDirectory: stateDirectory, concurrency: concurrency,
+            envshed: envshed, github: github, rotations: rotations, warnings: []
+        )
+    }
+
+    // MARK: - Sections
+
+    private mutating func parseEnvshed(_ node: Node) -> EnvshedSettings? {
+        guard let fields = reader.mapping(node, path: "envshed", allowed: ["api_url", "org", "token"]) else { return nil }
+        let apiURL = url(fields, "api_url")
+        let org = reader.string(fields, "org", required: true)
+        let token = credential(fields, "token", required: true)
+        guard let org, let token else { return nil }
+        return EnvshedSettings(apiURL: apiURL, org: org, token: token)
+    }
+
+    /// Returns `.some(nil)` when `providers:` is valid but has no GitHub entry.
+    private mutating func parseProviders(_ node: Node) -> GitHubSettings?? {
+        guard let fields = reader.mapping(node, path: "providers", allowed: ProviderKind.allCases.map(\.rawValue)) else {
+            return nil
+        }
+        guard let githubNode = fields.node("github") else { return .some(nil) }
+        let allowed = ["api_url", "token", "max_concurrent", "writes_per_minute"]
+        guard let github = reader.mapping(githubNode, path: "providers.github", allowed: allowed) else { return nil }
+        let apiURL = url(github, "api_url") ?? URL(string: GitHubSettings.defaultAPIURL)
+        let token = credential(github, "token", required: true)
+        let maxConcurrent = positive(github, "max_concurrent")
+        let writesPerMinute = positive(github, "writes_per_minute")
+        guard let apiURL, let token else { return nil }
+        return GitHubSettings(apiURL: apiURL, token: token, maxConcurrent: maxConcurrent, writesPerMinute: writesPerMinute)
+    }
+
+    private mutating func parseDefaults(_ node: Node, into defaults: inout RotationDefaults) {
+        let allowed = ["expires_in_days", "rotate_before_days", "warn_before_days", "grace_minutes", "permission", "name"]
+        guard let fields = reader.mapping(node, path: "defaults", allowed: allowed) else { return }
+        if let value = reader.int(fields, "expires_in_days") { defaults.expiresInDays = value }
+        if let value = reader.int(fields, "rotate_before_days") { defaults.rotateBeforeDays = value }
+        if let value = reader.int(fields, "warn_before_days") { defaults.warnBeforeDays = value }
+        if let value = reader.int(fields, "grace_minutes") { defaults.graceMinutes = value }
+        if let value = permission(fields) { defaults.permission = value }
+        if let value = nameTemplate(fields) { defaults.nameTemplate = value }
+    }
+
+    // MARK: - Rotation
+
+    private mutating func parseRotation(_ node: Node, index: Int, defaults: RotationDefaults, github: GitHubSettings?) -> Rotation? {
+        let path = "rotations[\(index)]"
+        guard let fields = reader.mapping(node, path: path, allowed: Self.rotationKeys) else { return nil }
+        let id = reader.string(fields, "id", required: true)
+        if let id, !Self.isValidID(id), let idNode = fields.node("id") {
+            reader.error(idNode, "\(path).id: '\(id)' must be lower-case letters, digits and dashes, starting with a letter or digit")
+        }
+        let label = id.map { "rotation '\($0)'" } ?? path
+        let purpose = reader.string(fields, "purpose", required: true)
+        let scope = enumValue(fields, "scope", TokenScope.self, required: true)
+        let project = fields.node("project").flatMap { parseReference($0, path: "\(label).project") }
+        let environment = fields.node("environment").flatMap { parseReference($0, path: "\(label).environment") }
+
+        switch scope {
+        case .project?:
+            if project?.id == nil { reader.error(fields.node("project") ?? node, "\(label): project scope needs project.id (the project's UUID, used to create the token)") }
+        case .environment?:
+            if project?.id == nil { reader.error(fields.node("project") ?? node, "\(label): environment scope needs project.id (the project's UUID)") }
+            if environment?.id == nil { reader.error(fields.node("environment") ?? node, "\(label): environment scope needs environment.id (the environment's UUID)") }
+        case .org?, nil:
+            break
+        }
+
+        let permission = permission(fields) ?? defaults.permission
+        let expires = reader.int(fields, "expires_in_days") ?? defaults.expiresInDays
+        let rotateBefore = reader.int(fields, "rotate_before_days") ?? defaults.rotateBeforeDays
+        let warnBefore = reader.int(fields, "warn_before_days") ?? defaults.warnBeforeDays
+        let grace = reader.int(fields, "grace_minutes") ?? defaults.graceMinutes
+        let lifetimeNode = fields.node("rotate_before_days") ?? fields.node("expires_in_days") ?? node
+        if expires < 1 || expires > Self.maxExpiryDays {
+            reader.error(fields.node("expires_in_days") ?? node, "\(label).expires_in_days: must be between 1 and \(Self.maxExpiryDays), got \(expires)")
+        }
+        if rotateBefore < 1 {
+            reader.error(lifetimeNode, "\(label).rotate_before_days: must be at least 1, got \(rotateBefore)")
+        } else if rotateBefore >= expires {
+            reader.error(lifetimeNode, "\(label).rotate_before_days (\(rotateBefore)) must be smaller than expires_in_days (\(expires)), or every run would rotate")
+        }
+        if warnBefore < 0 || warnBefore > rotateBefore {
+            reader.error(fields.node("warn_before_days") ?? node, "\(label).warn_before_days: must be between 0 and rotate_before_days (\(rotateBefore)), got \(warnBefore)")
+        }
+        if grace < 0 || grace > 1_440 {
+            reader.error(fields.node("grace_minutes") ?? node, "\(label).grace_minutes: must be between 0 and 1440, got \(grace)")
+        }
+        let template = nameTemplate(fields) ?? defaults.nameTemplate
+        let adopt = fields.node("adopt").flatMap { parseAdoption($0, path: "\(label).adopt") }
+
+        var targets: [Target] = []
+        if let targetsNode = fields.node("targets"), let items = reader.sequence(targetsNode, path: "\(label).targets") {
+            if items.isEmpty { reader.error(targetsNode, "\(label).targets: needs at least one target") }
+            for (targetIndex, item) in items.enumerated() {
+                if let target = parseTarget(item, path: "\(label).targets[\(targetIndex)]", github: github) {
+                    targets.append(target)
+                }
+            }
+        } else if !fields.has("targets") {
+            reader.error(node, "\(label): missing required key 'targets'")
+        }
+
+        let verify = parseVerify(fields.node("verify"), owner: node, label: label, project: project, environment: environment)
+
+        guard let id, let purpose, let scope, let verify else { return nil }
+        return Rotation(
+            id: id, purpose: purpose, scope: scope, project: project, environment: environment,
+            permission: permission, expiresInDays: expires, rotateBeforeDays: rotateBefore,
+            warnBeforeDays: warnBefore, graceMinutes: grace, nameTemplate: template, adopt: adopt,
+            targets: targets, verify: verify, location: reader.location(of: node)
+        )
+    }
+
+    private mutating func parseReference(_ node: Node, path: String) -> ResourceReference? {
+        // `project: api` is shorthand for `project: { slug: api }`.
+        if case .scalar(let scalar) = node, !scalar.string.isEmpty {
+            return ResourceReference(slug: scalar.string, id: nil)
+        }
+        guard let fields = reader.mapping(node, path: path, allowed: ["slug", "id"]) else { return nil }
+        guard let slug = reader.string(fields, "slug", required: true) else { return nil }
+        return ResourceReference(slug: slug, id: reader.string(fields, "id"))
+    }
+
+    private mutating func parseAdoption(_ node: Node, path: String) -> Adoption? {
+        guard let fields = reader.mapping(node, path: path, allowed: ["token_id", "expires_at"]) else { return nil }
+        let tokenID = reader.string(fields, "token_id", required: true)
+        var expiresAt: Date?
+        if let text = reader.string(fields, "expires_at") {
+            expiresAt = Timestamp.parse(text)
+            if expiresAt == nil, let node = fields.node("expires_at") {
+                reader.error(node, "\(path).expires_at: expected a date such as 2026-12-31 or 2026-12-31T00:00:00Z, got '\(text)'")
+            }
+        }
+        guard let tokenID else { return nil }
+        return Adoption(tokenID: tokenID, expiresAt: expiresAt)
+    }
+
+    private mutating func parseTarget(_ node: Node, path: String, github: GitHubSettings?) -> Target? {
+        guard let fields = reader.mapping(node, path: path, allowed: ProviderKind.allCases.map(\.rawValue)) else { return nil }
+        guard fields.values.count == 1, let (kind, (keyNode, valueNode)) = fields.values.first else {
+            if fields.values.count > 1 {
+                reader.error(node, "\(path): one provider per target, got \(fields.values.keys.sorted().joined(separator: " and "))")
+            } else {
+                reader.error(node, "\(path): names no provider; expected one of \(ProviderKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return nil
+        }
+        let location = reader.location(of: node)
+        switch ProviderKind(rawValue: kind) {
+        case .github?:
+            if github == nil {
+                reader.error(keyNode, "\(path): a github target needs a 'providers.github' entry (api_url, token)")
+            }
+            return parseGitHubTarget(valueNode, path: "\(path).github", location: location)
+        case nil:
+            return nil
+        }
+    }
+
+    private mutating func parseGitHubTarget(_ node: Node, path: String, location: SourceLocation) -> Target? {
+        guard let fields = reader.mapping(node, path: path, allowed: ["repo", "environment", "secret"]) else { return nil }
+        let repository = reader.string(fields, "repo", required: true)
+        let environment = reader.string(fields, "environment")
+        let secret = reader.string(fields, "secret", required: true)
+        if let repository, !Self.isRepositoryName(repository), let repoNode = fields.node("repo") {
+            reader.error(repoNode, "\(path).repo: expected OWNER/NAME, got '\(repository)'")
+        }
+        if let secret, let problem = GitHubSecretName.problem(with: secret), let secretNode = fields.node("secret") {
+            reader.error(secretNode, "\(path).secret: \(problem)")
+        }
+        guard let repository, let secret else { return nil }
+        if let environment {
+            return Target(kind: .githubEnvironment(repository: repository, environment: environment, secret: secret), location: location)
+        }
+        return Target(kind: .githubRepository(repository: repository, secret: secret), location: location)
+    }
+
+    private mutating func parseVerify(
+        _ node: Node?, owner: Node, label: String, project: ResourceReference?, environment: ResourceReference?
+    ) -> VerifySpec? {
+        var pullProject = project?.slug
+        var pullEnvironment = environment?.slug
+        var expectKeys: [String] = []
+        var anchor = owner
+        if let node {
+            anchor = node
+            if let fields = reader.mapping(node, path: "\(label).verify", allowed: ["pull", "expect_keys"]) {
+                if let pull = fields.node("pull"),
+                   let pullFields = reader.mapping(pull, path: "\(label).verify.pull", allowed: ["project", "environment"]) {
+                    pullProject = reader.string(pullFields, "project") ?? pullProject
+                    pullEnvironment = reader.string(pullFields, "environment") ?? pullEnvironment
+                }
+                expectKeys = reader.stringList(fields, "expect_keys") ?? []
+            }
+        }
+        guard let pullProject, let pullEnvironment else {
+            reader.error(anchor, "\(label): the test pull needs a project and an environment; set project and environment, or verify.pull: { project, environment }")
+            return nil
+        }
+        return VerifySpec(project: pullProject, environment: pullEnvironment, expectKeys: expectKeys)
+    }
+
+    // MARK: - Values
+
+    private mutating func credential(_ fields: Fields, _ key: String, required: Bool) -> CredentialReference? {
+        guard let text = reader.string(fields, key, required: required) else { return nil }
+        if let reference = CredentialReference(parsing: text) { return reference }
+        if let node = fields.node(key) {
+            reader.error(node, "\(fields.path).\(key): literal secrets are not allowed in the plan; use env:NAME, file:/path or systemd:NAME")
+        }
+        return nil
+    }
+
+    private mutating func url(_ fields: Fields, _ key: String) -> URL? {
+        guard let text = reader.string(fields, key) else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            if let node = fields.node(key) { reader.error(node, "\(fields.path).\(key): expected an http(s) URL, got '\(text)'") }
+            return nil
+        }
+        if scheme == "http", !Self.isLoopback(url.host ?? "") {
+            if let node = fields.node(key) {
+                reader.error(node, "\(fields.path).\(key): plain http would send credentials in clear text; use https (http is allowed for loopback only)")
+            }
+            return nil
+        }
+        return url
+    }
+
+    private mutating func positive(_ fields: Fields, _ key: String) -> Int? {
+        guard let value = reader.int(fields, key) else { return nil }
+        if value < 1, let node = fields.node(key) {
+            reader.error(node, "\(fields.path).\(key): must be at least 1, got \(value)")
+            return nil
+        }
+        return value
+    }
+
+    private mutating func permission(_ fields: Fields) -> TokenPermission? {
+        enumValue(fields, "permission", TokenPermission.self, required: false)
+    }
+
+    private mutating func enumValue<Value: RawRepresentable & CaseIterable>(
+        _ fields: Fields, _ key: String, _ type: Value.Type, required: Bool
+    ) -> Value? where Value.RawValue == String {
+        guard let text = reader.string(fields, key, required: required) else { return nil }
+        if let value = Value(rawValue: text) { return value }
+        if let node = fields.node(key) {
+            let allowed = Value.allCases.map(\.rawValue).joined(separator: ", ")
+            reader.error(node, "\(fields.path).\(key): '\(text)' is not one of \(allowed)")
+        }
+        return nil
+    }
+
+    private mutating func nameTemplate(_ fields: Fields) -> String? {
+        guard let template = reader.string(fields, "name") else { return nil }
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            guard let close = rest[open...].firstIndex(of: "}") else { break }
+            let name = String(rest[rest.index(after: open)..<close])
+            if !Self.placeholders.contains(name), let node = fields.node("name") {
+                let known = Self.placeholders.map { "{\($0)}" }.joined(separator: ", ")
+                reader.error(node, "\(fields.path).name: unknown placeholder {\(name)}; known: \(known)")
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return template
+    }
+
+    static func isValidID(_ id: String) -> Bool {
+        guard let first = id.first, first.isASCII, first.isLowercase || first.isNumber else { return false }
+        return id.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+    }
+
+    static func isRepositoryName(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts.allSatisfy { part in
+            !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+
+/// A GitHub Actions repository or environment secret. Sealed with the scope's own public key,
+/// written with `PUT`, verified by reading its metadata back (GitHub never returns a value).
+struct GitHubSecretTarget: SecretTarget {
+    let target: Target
+    let client: GitHubClient
+    /// How far GitHub's clock may lag ours before a fresh `updated_at` looks stale.
+    static let clockSkewTolerance: TimeInterval = 300
+
+    init(target: Target, client: GitHubClient) {
+        self.target = target
+        self.client = client
+    }
+
+    /// `/repos/OWNER/REPO/actions/secrets` or `/repos/OWNER/REPO/environments/ENV/secrets`.
+    private var scopePath: String {
+        switch target.kind {
+        case .githubRepository(let repository, _):
+            "/repos/\(Self.repositoryPath(repository))/actions/secrets"
+        case .githubEnvironment(let repository, let environment, _):
+            "/repos/\(Self.repositoryPath(repository))/environments/\(URLJoin.segment(environment))/secrets"
+        }
+    }
+
+    private var secretName: String {
+        switch target.kind {
+        case .githubRepository(_, let secret), .githubEnvironment(_, _, let secret): secret
+        }
+    }
+
+    func push(_ value: Secret, logger: Logger) async throws(TargetError) -> PushReceipt {
+        let startedAt = Date()
+        var key = try await publicKey(logger: logger)
+        var response = try await put(value, key: key, logger: logger)
+        if response.status == 422 {
+            // The scope's key may have been rotated since we fetched it: fetch it again, once.
+            await client.publicKeys.invalidate(scopePath)
+            key = try await publicKey(logger: logger)
+            response = try await put(value, key: key, logger: logger)
+        }
+        switch response.status {
+        case 201: return PushReceipt(startedAt: startedAt, created: true)
+        case 204, 200: return PushReceipt(startedAt: startedAt, created: false)
+        default: throw client.failure(response, target: target, operation: "PUT secret")
+        }
+    }
+
+    func verify(_ receipt: PushReceipt, logger: Logger) async throws(TargetError) -> TargetObservation {
+        let operation = "read back secret"
+        let response = try await client.send("GET", "\(scopePath)/\(URLJoin.segment(secretName))", target: target, operation: operation, logger: logger)
+        guard response.status == 200 else { throw client.failure(response, target: target, operation: operation) }
+        guard let object = response.jsonObject(), let text = object["updated_at"] as? String, let updatedAt = Timestamp.parse(text) else {
+            throw TargetError(provider: .github, target: target.label, operation: operation, status: 200, message: "the answer has no readable updated_at")
+        }
+        // GitHub keeps whole seconds; allow for that and for clock skew between us and GitHub.
+        let earliest = receipt.startedAt.addingTimeInterval(-1 - Self.clockSkewTolerance)
+        guard updatedAt >= earliest else {
+            throw TargetError(
+                provider: .github, target: target.label, operation: operation, status: 200,
+                message: "updated_at is \(text), older than our write at \(Timestamp.format(receipt.startedAt)): the write did not land"
+            )
+        }
+        return TargetObservation(updatedAt: updatedAt)
+    }
+
+    private func put(_ value: Secret, key: GitHubPublicKey, logger: Logger) async throws(TargetError) -> HTTPResponse {
+        let sealed: [UInt8]
+        do {
+            sealed = try value.withRevealed { plain throws(SodiumError) in try SealedBox.seal(Array(plain.utf8), publicKey: key.key) }
+        } catch {
+            throw TargetError(provider: .github, target: target.label, operation: "seal secret", message: "\(error)")
+        }
+        let body: [String: Any] = ["encrypted_value": Data(sealed).base64EncodedString(), "key_id": key.keyID]
+        return try await client.send("PUT", "\(scopePath)/\(URLJoin.segment(secretName))", json: body, target: target, operation: "PUT secret", logger: logger)
+    }
+
+    private func publicKey(logger: Logger) async throws(TargetError) -> GitHubPublicKey {
+        let client = client
+        let target = target
+        let path = "\(scopePath)/public-key"
+        do {
+            return try await client.publicKeys.key(for: scopePath) {
+                let operation = "fetch public key"
+                let response = try await client.send("GET", path, target: target, operation: operation, logger: logger)
+                guard response.status == 200 else { throw client.failure(response, target: target, operation: operation) }
+                guard let object = response.jsonObject(),
+                      let keyID = (object["key_id"] as? String) ?? (object["key_id"] as? Int).map(String.init),
+                      let encoded = object["key"] as? String,
+                      let key = Data(base64Encoded: encoded)
+                else {
+                    throw TargetError(provider: .github, target: target.label, operation: operation, status: 200, message: "the answer has no key_id and base64 key")
+                }
+                return GitHubPublicKey(keyID: keyID, key: Array(key))
+            }
+        } catch let error as TargetError {
+            throw error
+        } catch {
+            throw TargetError(provider: .github, target: target.label, operation: "fetch public key", message: "\(error)")
+        }
+    }
+
+    private static func repositoryPath(_ repository: String) -> String {
+        repository.split(separator: "/").map { URLJoin.segment(String($0)) }.joined(separator: "/")
+    }
+}

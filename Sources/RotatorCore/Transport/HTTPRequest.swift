@@ -1,0 +1,28 @@
+import Foundation
+
+/// One HTTP request as the clients build it. Headers that carry credentials are set here by the
+/// client and never logged: the logging in `HTTPClientLogging` prints method, host, path and status only.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: URL
+    public var headers: [String: String]
+    public var body: Data?
+    /// Every request has an explicit deadline; a hung server must not hang the nightly run.
+    public var timeout: Duration
+
+    public init(method: String, url: URL, headers: [String: String] = [:], body: Data? = nil, timeout: Duration = .seconds(30)) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+
+    /// True for methods that change something on the server (used by `plan`'s guarantee and by tests).
+    public var isWrite: Bool { method != "GET" && method != "HEAD" }
+
+    /// `PUT api.github.com/repos/acme/api/actions/secrets/X` — what a log line or error may show.
+    public var summary: String {
+        "\(method) \(url.host ?? "?")\(url.path)"
+    }
+}
