@@ -26,6 +26,11 @@ public struct Adoption: Sendable, Hashable {
     public var tokenID: String
     /// Known expiry, when the plan gives one; otherwise the token list's expiry is used.
     public var expiresAt: Date?
+
+    public init(tokenID: String, expiresAt: Date?) {
+        self.tokenID = tokenID
+        self.expiresAt = expiresAt
+    }
 }
 
 /// The test pull that proves a new token works before the old one is revoked.
@@ -34,4 +39,10 @@ public struct VerifySpec: Sendable, Hashable {
     public var environment: String
     /// Keys the pulled environment must contain.
     public var expectKeys: [String]
+
+    public init(project: String, environment: String, expectKeys: [String]) {
+        self.project = project
+        self.environment = environment
+        self.expectKeys = expectKeys
+    }
 }

@@ -7,14 +7,21 @@ public struct TargetError: Error, CustomStringConvertible, Sendable {
     public var status: Int?
     public var message: String
     public var hint: String?
+    /// True when the write may have landed although it failed (a timeout, a dropped connection,
+    /// a 5xx after sending): the target must then be assumed to hold the new token.
+    public var mayHaveWritten: Bool
 
-    public init(provider: ProviderKind, target: String, operation: String, status: Int? = nil, message: String, hint: String? = nil) {
+    public init(
+        provider: ProviderKind, target: String, operation: String, status: Int? = nil, message: String,
+        hint: String? = nil, mayHaveWritten: Bool = false
+    ) {
         self.provider = provider
         self.target = target
         self.operation = operation
         self.status = status
         self.message = message
         self.hint = hint
+        self.mayHaveWritten = mayHaveWritten
     }
 
     public var description: String {

@@ -43,7 +43,10 @@ struct GitHubSecretTarget: SecretTarget {
         switch response.status {
         case 201: return PushReceipt(startedAt: startedAt, created: true)
         case 204, 200: return PushReceipt(startedAt: startedAt, created: false)
-        default: throw client.failure(response, target: target, operation: "PUT secret")
+        default:
+            var error = client.failure(response, target: target, operation: "PUT secret")
+            error.mayHaveWritten = response.status >= 500
+            throw error
         }
     }
 
@@ -73,7 +76,14 @@ struct GitHubSecretTarget: SecretTarget {
             throw TargetError(provider: .github, target: target.label, operation: "seal secret", message: "\(error)")
         }
         let body: [String: Any] = ["encrypted_value": Data(sealed).base64EncodedString(), "key_id": key.keyID]
-        return try await client.send("PUT", "\(scopePath)/\(URLJoin.segment(secretName))", json: body, target: target, operation: "PUT secret", logger: logger)
+        do {
+            return try await client.send("PUT", "\(scopePath)/\(URLJoin.segment(secretName))", json: body, target: target, operation: "PUT secret", logger: logger)
+        } catch {
+            // No answer: the request may have reached GitHub and been applied.
+            var uncertain = error
+            uncertain.mayHaveWritten = true
+            throw uncertain
+        }
     }
 
     private func publicKey(logger: Logger) async throws(TargetError) -> GitHubPublicKey {

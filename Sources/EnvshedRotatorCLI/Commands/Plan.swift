@@ -1,0 +1,27 @@
+import ArgumentParser
+import RotatorCore
+
+extension RotatorCommand {
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Dry run: show what `run` would do now, and why.",
+            discussion: """
+                For each rotation: the current token and its expiry, whether it is due and why, the \
+                name the new token would get, the targets it would write and what would be revoked. \
+                Reads the state and Envshed's token list; writes nothing anywhere.
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(name: .long, help: ArgumentHelp("Only this rotation (repeatable).", valueName: "id"))
+        var only: [String] = []
+
+        @Flag(help: "Print one JSON document instead of text.")
+        var json = false
+
+        func run() async throws {
+            try Bootstrap.finish(await Bootstrap.rotator(global).plan(only: only, json: json))
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import RotatorCore
+
+extension RotatorCommand {
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the plan offline and report every problem as file:line:col.",
+            discussion: "Touches nothing and calls nothing. Exit 0 when the plan is valid, 64 otherwise."
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Treat policy warnings (org scope, read_write, expiry over 90 days) as errors.")
+        var strict = false
+
+        func run() async throws {
+            try Bootstrap.finish(Bootstrap.rotator(global).validate(strict: strict))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+
+/// The commands' behaviour, one method per command (`Rotator+Validate.swift`, `+Plan`, `+Run`,
+/// `+Status`). The CLI parses arguments and calls exactly one of them.
+public struct Rotator: Sendable {
+    public let environment: RotatorEnvironment
+    public let planPath: String
+
+    public init(environment: RotatorEnvironment, planPath: String) {
+        self.environment = environment
+        self.planPath = planPath
+    }
+
+    /// The plan path of SPEC §3: `--config`, else `$ENVSHED_ROTATOR_CONFIG`, else the system path.
+    public static func planPath(commandLine: String?, environment: [String: String]) -> String {
+        if let commandLine, !commandLine.isEmpty { return commandLine }
+        if let fromEnvironment = environment["ENVSHED_ROTATOR_CONFIG"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return "/etc/envshed-rotator/plan.yaml"
+    }
+
+    var logger: Logger { environment.logger }
+
+    /// Loads the plan or returns the usage result that reports every problem.
+    func loadPlan(strict: Bool = false) -> Result<Plan, PlanFailure> {
+        do {
+            return .success(try PlanLoader.load(path: planPath, strict: strict))
+        } catch {
+            return .failure(PlanFailure(error: error))
+        }
+    }
+
+    /// `--only` ids must name rotations of the plan: a typo must not silently rotate nothing.
+    func select(_ plan: Plan, only: [String]) -> Result<[Rotation], PlanFailure> {
+        guard !only.isEmpty else { return .success(plan.rotations) }
+        let unknown = only.filter { plan.rotation(id: $0) == nil }
+        guard unknown.isEmpty else {
+            let known = plan.rotations.map(\.id).joined(separator: ", ")
+            return .failure(PlanFailure(message: "unknown rotation id \(unknown.joined(separator: ", ")); the plan has: \(known)"))
+        }
+        return .success(plan.rotations.filter { only.contains($0.id) })
+    }
+
+    func envshedClient(_ plan: Plan) throws(SetupError) -> EnvshedClient {
+        guard let baseURL = plan.envshed.resolvedAPIURL(environment: environment.variables) else {
+            throw SetupError(message: "ENVSHED_API_URL is not a valid URL")
+        }
+        let credential: Secret
+        do {
+            credential = try plan.envshed.token.resolve(environment: environment.variables)
+        } catch {
+            throw SetupError(message: "envshed.token: \(error)")
+        }
+        return EnvshedClient(transport: environment.transport, baseURL: baseURL, org: plan.envshed.org, credential: credential)
+    }
+
+    /// Clients only for providers that the selected rotations write to, so a plan's unused
+    /// provider credential need not be present.
+    func targetFactory(_ plan: Plan, rotations: [Rotation]) throws(SetupError) -> TargetFactory {
+        let usesGitHub = rotations.contains { $0.targets.contains { $0.provider == .github } }
+        var github: GitHubClient?
+        if usesGitHub, let settings = plan.github {
+            do {
+                let credential = try settings.token.resolve(environment: environment.variables)
+                github = GitHubClient(transport: environment.transport, baseURL: settings.apiURL, credential: credential)
+            } catch {
+                throw SetupError(message: "providers.github.token: \(error)")
+            }
+        }
+        return TargetFactory(github: github)
+    }
+
+    static func newRunID() -> String {
+        String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
+    }
+}
+
+/// A plan that cannot be used: exit 64 with every problem listed.
+struct PlanFailure: Error {
+    var messages: [String]
+
+    init(error: PlanError) {
+        switch error {
+        case .unreadable: messages = [error.description]
+        case .invalid: messages = error.description.components(separatedBy: "\n")
+        }
+    }
+
+    init(message: String) {
+        messages = [message]
+    }
+
+    var result: OperationResult { OperationResult(exit: .usage, messages: messages) }
+}
+
+/// A credential or URL that cannot be used: nothing was touched.
+struct SetupError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Logging
+
+/// Everything the commands take from the outside world, built once at the edge: the process
+/// environment (credentials, `$STATE_DIRECTORY`), the HTTP transport, the clock, the logger.
+/// Tests and the demo build their own.
+public struct RotatorEnvironment: Sendable {
+    public var variables: [String: String]
+    public var transport: any HTTPTransport
+    public var now: @Sendable () -> Date
+    public var sleep: @Sendable (Duration) async throws -> Void
+    public var logger: Logger
+    /// `--state-dir` from the command line, if given.
+    public var stateDirectory: String?
+
+    public init(
+        variables: [String: String], transport: any HTTPTransport, logger: Logger, stateDirectory: String? = nil,
+        now: @escaping @Sendable () -> Date = { Date() },
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
+        self.variables = variables
+        self.transport = transport
+        self.logger = logger
+        self.stateDirectory = stateDirectory
+        self.now = now
+        self.sleep = sleep
+    }
+
+    /// The production environment: this process's variables and URLSession.
+    public static func live(logger: Logger, stateDirectory: String?) -> RotatorEnvironment {
+        RotatorEnvironment(
+            variables: ProcessInfo.processInfo.environment, transport: URLSessionTransport(), logger: logger,
+            stateDirectory: stateDirectory
+        )
+    }
+
+    public func stateDirectory(for plan: Plan?) -> String {
+        StatePaths.directory(commandLine: stateDirectory, plan: plan, environment: variables)
+    }
+}

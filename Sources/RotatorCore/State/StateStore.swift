@@ -1,0 +1,27 @@
+import Foundation
+
+/// The bot's memory between runs: ids, names, fingerprints and step records — never a token
+/// value. A protocol so that a shared store (PostgreSQL, for several replicas) can come later.
+public protocol StateStore: Sendable {
+    func rotation(_ id: String) throws(StateError) -> RotationRecord?
+    func rotations() throws(StateError) -> [RotationRecord]
+    func save(_ record: RotationRecord) throws(StateError)
+
+    func managedTokens(rotation: String) throws(StateError) -> [ManagedToken]
+    func save(_ token: ManagedToken) throws(StateError)
+
+    func targets(rotation: String) throws(StateError) -> [TargetRecord]
+    func save(_ target: TargetRecord) throws(StateError)
+
+    func begin(_ run: RunRecord) throws(StateError)
+    func finish(runID: String, exitCode: Int, at: Date) throws(StateError)
+    func append(_ step: StepRecord) throws(StateError)
+    func steps(runID: String) throws(StateError) -> [StepRecord]
+}
+
+public struct StateError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var reason: String
+
+    public var description: String { "state database \(path): \(reason)" }
+}
