@@ -70,6 +70,7 @@ let package = Package(
             name: "RotatorIntegrationTests",
             dependencies: [
                 "EnvshedRotatorCLI",
+                "CSodium",
                 "RotatorCore",
                 "RotatorEmulators",
                 .product(name: "Logging", package: "swift-log"),

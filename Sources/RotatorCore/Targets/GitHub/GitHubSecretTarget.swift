@@ -34,8 +34,8 @@ struct GitHubSecretTarget: SecretTarget {
         let startedAt = Date()
         var key = try await publicKey(logger: logger)
         var response = try await put(value, key: key, logger: logger)
-        if response.status == 422 {
-            // The scope's key may have been rotated since we fetched it: fetch it again, once.
+        if response.status == 422, Self.isStaleKey(response) {
+            // The scope's key was rotated since we fetched it: fetch it again, once.
             await client.publicKeys.invalidate(scopePath)
             key = try await publicKey(logger: logger)
             response = try await put(value, key: key, logger: logger)
@@ -109,6 +109,12 @@ struct GitHubSecretTarget: SecretTarget {
         } catch {
             throw TargetError(provider: .github, target: target.label, operation: "fetch public key", message: "\(error)")
         }
+    }
+
+    /// GitHub's answer to a value sealed with a key that is not the scope's current one.
+    private static func isStaleKey(_ response: HTTPResponse) -> Bool {
+        let message = (response.jsonObject()?["message"] as? String ?? "").lowercased()
+        return message.contains("improperly encrypted") || message.contains("key_id")
     }
 
     private static func repositoryPath(_ repository: String) -> String {

@@ -1,0 +1,149 @@
+import Foundation
+import RotatorEmulators
+import Testing
+
+/// The real binary against the emulators: a due rotation end to end, what is left alone, and
+/// that nothing secret ends up anywhere.
+@Suite("Rotation end to end (real binary, loopback emulators)", .serialized)
+struct RotationEndToEndTests {
+    @Test("a due rotation puts the new token on every target, keeps scope and permission, revokes the old one; a second run does nothing")
+    func dueRotation() async throws {
+        try await Scenario.with { world in
+            let dueOld = world.seedToken(expiresInDays: 3)
+            let notDueOld = world.seedToken(environment: "staging", expiresInDays: 60)
+            try world.writePlan(world.standardPlan(adoptProduction: dueOld.id, adoptStaging: notDueOld.id))
+
+            let first = try await world.rotator(["run"])
+            #expect(first.exitCode == 0, "\(first.all)")
+
+            // Both secrets of acme/api hold the same, new token.
+            let repoValue = try #require(world.githubSecret("acme/api"))
+            let envValue = try #require(world.githubSecret("acme/api", environment: "production"))
+            #expect(repoValue == envValue)
+            let newToken = try #require(world.token(withValue: repoValue), "the target holds a value Envshed never issued")
+            #expect(newToken.id != dueOld.id)
+            #expect(newToken.isLive)
+            #expect(newToken.scope == "environment")
+            #expect(newToken.permission == "read")
+            #expect(newToken.projectID == Scenario.projectID)
+            #expect(newToken.environmentID == Scenario.productionID)
+            #expect(newToken.name.hasPrefix("GitHub Actions deploy - api/production (rotated "))
+            #expect(newToken.description?.contains("managed-by=envshed-rotator rotation=api-production-ci serial=1") == true)
+            let expiry = try #require(newToken.expiresAt)
+            #expect(abs(expiry.timeIntervalSinceNow - 30 * Scenario.day) < 120)
+
+            // The adopted token is revoked; the rotation that was not due is untouched.
+            #expect(world.envshed.token(id: dueOld.id)?.revokedAt != nil)
+            #expect(world.envshed.token(id: notDueOld.id)?.isLive == true)
+            #expect(world.githubSecret("acme/web") == nil)
+            #expect(!world.github.writes.contains { $0.repository == "acme/web" })
+            #expect(first.stdout.contains("api-production-ci  rotated"))
+            #expect(first.stdout.contains("web-staging-ci     not due"))
+
+            // Order of operations from the emulators' records: create, both PUTs, pull, revoke.
+            let writes = world.writeRequests.sorted { $0.at < $1.at }.map { "\($0.method) \($0.path)" }
+            #expect(writes.first?.hasPrefix("POST /api/v1/service-tokens/acme") == true)
+            #expect(writes.last == "DELETE /api/v1/service-tokens/acme/\(dueOld.id)")
+            #expect(writes.filter { $0.hasPrefix("PUT ") }.count == 2)
+
+            // A second run changes nothing anywhere.
+            let before = world.writeRequests.count
+            let second = try await world.rotator(["run"])
+            #expect(second.exitCode == 0, "\(second.all)")
+            #expect(world.writeRequests.count == before, "the second run wrote: \(world.writeRequests.dropFirst(before).map(\.path))")
+            #expect(second.stdout.contains("0 rotated, 2 not due, 0 failed"))
+
+            // status reads the state: the new token by id and fingerprint.
+            let status = try await world.rotator(["status", "--json"])
+            #expect(status.exitCode == 0)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+            let rows = try #require(document["rotations"] as? [[String: Any]])
+            let api = try #require(rows.first { $0["id"] as? String == "api-production-ci" })
+            let token = try #require(api["token"] as? [String: Any])
+            #expect(token["id"] as? String == newToken.id)
+            #expect(api["last_result"] as? String == "rotated")
+
+            try world.expectNoSecretsLeaked([first, second, status])
+        }
+    }
+
+    @Test("JSON logs carry one line per step with the SPEC keys")
+    func jsonLogLines() async throws {
+        try await Scenario.with { world in
+            let old = world.seedToken(expiresInDays: 2)
+            try world.writePlan(world.standardPlan(adoptProduction: old.id))
+            let result = try await world.rotator(["run", "--only", "api-production-ci", "--log-format", "json"])
+            #expect(result.exitCode == 0, "\(result.all)")
+            let lines = result.stderr.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            let steps = lines.compactMap { $0["step"] as? String }
+            #expect(steps == ["plan", "create", "push", "push", "verify", "verify", "verify", "revoke", "done"], "\(result.stderr)")
+            for line in lines where line["step"] as? String != "plan" && line["step"] as? String != "done" {
+                for key in ["run_id", "rotation", "step", "outcome", "duration_ms", "token_id"] {
+                    #expect(line[key] != nil, "missing \(key) in \(line)")
+                }
+            }
+            #expect(lines.filter { $0["step"] as? String == "push" }.allSatisfy { ($0["target"] as? String)?.hasPrefix("github:acme/api") == true })
+            try world.expectNoSecretsLeaked([result])
+        }
+    }
+
+    @Test("plan shows what would happen and sends no write request, creating no state")
+    func planWritesNothing() async throws {
+        try await Scenario.with { world in
+            let old = world.seedToken(expiresInDays: 3)
+            try world.writePlan(world.standardPlan(adoptProduction: old.id))
+            let text = try await world.rotator(["plan"])
+            #expect(text.exitCode == 0, "\(text.all)")
+            #expect(text.stdout.contains("api-production-ci: DUE"))
+            #expect(text.stdout.contains("would write:  github:acme/api@production/ENVSHED_TOKEN"))
+            #expect(text.stdout.contains("would revoke: \(old.id) (adopted)"))
+            let json = try await world.rotator(["plan", "--json"])
+            #expect(json.exitCode == 0)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            let rotations = try #require(document["rotations"] as? [[String: Any]])
+            #expect(rotations.map { $0["due"] as? Bool } == [true, true])
+
+            #expect(world.writeRequests.isEmpty, "plan wrote: \(world.writeRequests.map { "\($0.method) \($0.path)" })")
+            #expect(world.github.requests.isEmpty, "plan has no reason to call GitHub")
+            #expect(!FileManager.default.fileExists(atPath: world.stateDirectory), "plan must not create the state")
+            #expect(world.envshed.token(id: old.id)?.isLive == true)
+        }
+    }
+
+    @Test("a token not yet due is left alone")
+    func notDue() async throws {
+        try await Scenario.with { world in
+            let production = world.seedToken(expiresInDays: 20)
+            let staging = world.seedToken(environment: "staging", expiresInDays: 45)
+            try world.writePlan(world.standardPlan(adoptProduction: production.id, adoptStaging: staging.id))
+            let result = try await world.rotator(["run"])
+            #expect(result.exitCode == 0, "\(result.all)")
+            #expect(world.writeRequests.isEmpty)
+            #expect(world.github.requests.isEmpty)
+            #expect(world.envshed.tokens.count == 2)
+            #expect(result.stdout.contains("0 rotated, 2 not due"))
+        }
+    }
+
+    @Test("another run holding the lock makes run exit 75 naming the holder")
+    func lockHeld() async throws {
+        try await Scenario.with { world in
+            try world.writePlan(world.standardPlan())
+            try FileManager.default.createDirectory(atPath: world.stateDirectory, withIntermediateDirectories: true)
+            // A real second process holds the lock: flock(1) from util-linux, as an operator's shell would.
+            let holder = Process()
+            holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+            holder.arguments = [world.stateDirectory + "/lock", "sleep", "20"]
+            try holder.run()
+            defer { holder.terminate() }
+            try await Task.sleep(for: .milliseconds(300))
+            let result = try await world.rotator(["run"])
+            #expect(result.exitCode == 75, "\(result.all)")
+            #expect(result.stderr.contains("another envshed-rotator run holds"))
+            #expect(world.writeRequests.isEmpty)
+            #expect(world.envshed.requests.isEmpty)
+        }
+    }
+}

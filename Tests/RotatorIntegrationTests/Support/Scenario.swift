@@ -1,0 +1,178 @@
+import Foundation
+import RotatorEmulators
+import Testing
+
+/// One test's world: fresh Envshed and GitHub emulators on loopback, a private working folder
+/// for the plan and the state, and the credentials the binary gets through its environment.
+final class Scenario: Sendable {
+    static let org = "acme"
+    static let projectID = "3f1c2b7e-5a1d-4c3e-9b8a-2d4f6e8a0c11"
+    static let productionID = "9ab2c4d6-1e3f-4a5b-8c7d-0e1f2a3b4c5d"
+    static let stagingID = "7c6d5e4f-3a2b-4c1d-9e8f-7a6b5c4d3e2f"
+    static let day: TimeInterval = 86_400
+
+    let envshed: EnvshedEmulator
+    let github: GitHubEmulator
+    let envshedServer: EmulatorServer
+    let githubServer: EmulatorServer
+    let directory: String
+    let adminToken: String
+    let githubToken: String
+
+    var stateDirectory: String { directory + "/state" }
+    var planPath: String { directory + "/plan.yaml" }
+
+    private init(
+        envshed: EnvshedEmulator, github: GitHubEmulator, envshedServer: EmulatorServer, githubServer: EmulatorServer,
+        directory: String, adminToken: String, githubToken: String
+    ) {
+        self.envshed = envshed
+        self.github = github
+        self.envshedServer = envshedServer
+        self.githubServer = githubServer
+        self.directory = directory
+        self.adminToken = adminToken
+        self.githubToken = githubToken
+    }
+
+    /// Runs `body` in a fresh world and stops the emulators afterwards, whatever happened.
+    static func with(_ body: (Scenario) async throws -> Void) async throws {
+        let scenario = try await start()
+        do {
+            try await body(scenario)
+        } catch {
+            await scenario.stop()
+            throw error
+        }
+        await scenario.stop()
+    }
+
+    /// The org of the tests: project `api` with `production` and `staging`; repositories
+    /// `acme/api` (environment `production`) and `acme/web`.
+    static func start() async throws -> Scenario {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rotator-it-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let adminToken = "envshed_admin_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let githubToken = "ghp_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let envshed = EnvshedEmulator(org: org, adminToken: adminToken)
+        envshed.addProject(slug: "api", id: projectID)
+        envshed.addEnvironment(project: "api", slug: "production", id: productionID, secrets: ["DATABASE_URL": "postgres://db", "API_KEY": "k"])
+        envshed.addEnvironment(project: "api", slug: "staging", id: stagingID, secrets: ["DATABASE_URL": "postgres://staging"])
+        let github = GitHubEmulator(acceptedTokens: [githubToken])
+        github.addRepository("acme/api", id: 101, environments: ["production"])
+        github.addRepository("acme/web", id: 102)
+        let envshedServer = try await envshed.start()
+        let githubServer = try await github.start()
+        return Scenario(
+            envshed: envshed, github: github, envshedServer: envshedServer, githubServer: githubServer,
+            directory: directory, adminToken: adminToken, githubToken: githubToken
+        )
+    }
+
+    func stop() async {
+        await envshedServer.stop()
+        await githubServer.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A token in use before the bot, expiring in `days`.
+    func seedToken(environment: String = "production", expiresInDays days: Double) -> (id: String, value: String) {
+        envshed.seedToken(
+            name: "hand-made \(environment) token \(UUID().uuidString.prefix(4))", scope: "environment", projectID: Self.projectID,
+            environmentID: environment == "production" ? Self.productionID : Self.stagingID, permission: "read",
+            expiresAt: Date().addingTimeInterval(days * Self.day)
+        )
+    }
+
+    /// The standard plan: `api-production-ci` writes two secrets of `acme/api`; `web-staging-ci`
+    /// writes one of `acme/web`. `adopt` ids are optional.
+    func standardPlan(adoptProduction: String? = nil, adoptStaging: String? = nil, warnBeforeDays: Int = 3) -> String {
+        """
+        version: 1
+        state_dir: \(stateDirectory)
+        envshed:
+          api_url: \(envshedServer.baseURL.absoluteString)
+          org: acme
+          token: env:ENVSHED_TOKEN
+        providers:
+          github:
+            api_url: \(githubServer.baseURL.absoluteString)
+            token: env:GITHUB_TOKEN
+        defaults:
+          expires_in_days: 30
+          rotate_before_days: 7
+          warn_before_days: \(warnBeforeDays)
+        rotations:
+          - id: api-production-ci
+            purpose: GitHub Actions deploy
+            scope: environment
+            project: { slug: api, id: \(Self.projectID) }
+            environment: { slug: production, id: \(Self.productionID) }
+        \(adoptProduction.map { "    adopt: { token_id: \($0) }" } ?? "")
+            targets:
+              - github: { repo: acme/api, secret: ENVSHED_TOKEN }
+              - github: { repo: acme/api, environment: production, secret: ENVSHED_TOKEN }
+            verify:
+              expect_keys: [DATABASE_URL]
+          - id: web-staging-ci
+            purpose: Web previews
+            scope: environment
+            project: { slug: api, id: \(Self.projectID) }
+            environment: { slug: staging, id: \(Self.stagingID) }
+        \(adoptStaging.map { "    adopt: { token_id: \($0) }" } ?? "")
+            targets:
+              - github: { repo: acme/web, secret: ENVSHED_TOKEN }
+
+        """
+    }
+
+    func writePlan(_ yaml: String) throws {
+        try yaml.write(toFile: planPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Runs the binary with the plan and the two credentials in its environment.
+    func rotator(_ arguments: [String], extraEnvironment: [String: String] = [:]) async throws -> RotatorProcess.Result {
+        var environment = ["ENVSHED_TOKEN": adminToken, "GITHUB_TOKEN": githubToken]
+        environment.merge(extraEnvironment) { _, new in new }
+        return try await RotatorProcess.run(arguments + ["--config", planPath], environment: environment, in: directory)
+    }
+
+    /// Every request either emulator received, as "METHOD path" lines.
+    var allRequests: [RecordedRequest] { envshed.requests + github.requests }
+    var writeRequests: [RecordedRequest] { allRequests.filter(\.isWrite) }
+
+    /// The token value a GitHub secret holds, decrypted by the emulator.
+    func githubSecret(_ repository: String, environment: String? = nil, name: String = "ENVSHED_TOKEN") -> String? {
+        github.secretValue(repository: repository, environment: environment, name: name)
+    }
+
+    func token(withValue value: String?) -> EmulatedServiceToken? {
+        guard let value else { return nil }
+        return envshed.tokens.first { $0.value == value }
+    }
+
+    /// Asserts that no token value or credential appears in what the process printed or in any
+    /// file under the state directory (the SQLite database included, read as raw bytes).
+    func expectNoSecretsLeaked(_ results: [RotatorProcess.Result], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let secrets = envshed.tokens.map(\.value) + [adminToken, githubToken]
+        var haystacks: [(String, String)] = results.enumerated().flatMap { index, result in
+            [("stdout of run \(index)", result.stdout), ("stderr of run \(index)", result.stderr)]
+        }
+        if let files = FileManager.default.enumerator(atPath: stateDirectory) {
+            for case let file as String in files {
+                let path = stateDirectory + "/" + file
+                if let data = FileManager.default.contents(atPath: path) {
+                    haystacks.append((path, String(decoding: data, as: UTF8.self)))
+                }
+            }
+        }
+        #expect(haystacks.contains { $0.0.hasSuffix("state.sqlite") } || !FileManager.default.fileExists(atPath: stateDirectory), sourceLocation: sourceLocation)
+        for secret in secrets {
+            for (name, text) in haystacks {
+                #expect(!text.contains(secret), "a secret value appears in \(name)", sourceLocation: sourceLocation)
+                // A value could also leak in part; the distinctive tail must not appear either.
+                #expect(!text.contains(String(secret.suffix(16))), "part of a secret value appears in \(name)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+}
