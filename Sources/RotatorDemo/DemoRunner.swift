@@ -32,7 +32,7 @@ public struct DemoRunner: Sendable {
 
             let environment = RotatorEnvironment(
                 variables: ["ENVSHED_TOKEN": world.envshedAdminToken, "GITHUB_TOKEN": world.githubToken],
-                transport: URLSessionTransport(), logger: logger, stateDirectory: directory + "/state"
+                transport: RetryingTransport(URLSessionTransport(), policy: .standard, logger: logger), logger: logger, stateDirectory: directory + "/state"
             )
             let rotator = Rotator(environment: environment, planPath: planPath)
 

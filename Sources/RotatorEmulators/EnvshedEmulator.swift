@@ -37,6 +37,7 @@ public final class EnvshedEmulator: Sendable {
     private let state = Mutex(State())
     private let recorder = RequestRecorder()
     private let faults = FaultInjector()
+    private let controls = EmulatorControls()
 
     /// - Parameters:
     ///   - org: The organisation slug the emulator answers for; any other slug in a path is a 404.
@@ -107,6 +108,16 @@ public final class EnvshedEmulator: Sendable {
         faults.inject(fault)
     }
 
+    /// Adds `duration` to every request (a distant or slow service).
+    public func setLatency(_ duration: Duration) {
+        controls.setLatency(duration)
+    }
+
+    /// Calls `body` when each request arrives and once it has been applied, before its answer is sent.
+    public func observe(_ body: @escaping @Sendable (ObservedRequest) -> Void) {
+        controls.observe(body)
+    }
+
     /// Starts the emulator on `127.0.0.1` on a free port.
     public func start() async throws -> EmulatorServer {
         try await EmulatorServer.start(
@@ -139,8 +150,17 @@ public final class EnvshedEmulator: Sendable {
     private func respond(to request: Request) async -> Response {
         let method = request.method.rawValue
         let rawPath = request.uri.path
+        await controls.received(method: method, path: rawPath)
+        var fault = faults.fault(method: method, path: rawPath)
+        if let behavior = fault?.behavior {
+            if let dropped = await controls.apply(behavior) {
+                recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
+                return dropped
+            }
+            if case .delay = behavior { fault = nil }
+        }
         let reply: JSONResponse
-        if let fault = faults.fault(method: method, path: rawPath) {
+        if let fault {
             reply = Self.faultResponse(fault)
         } else {
             do {
@@ -150,6 +170,7 @@ public final class EnvshedEmulator: Sendable {
             }
         }
         recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
+        controls.handled(method: method, path: rawPath, status: reply.status)
         return reply.makeResponse(contentType: "application/json")
     }
 

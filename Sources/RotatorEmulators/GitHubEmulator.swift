@@ -57,6 +57,7 @@ public final class GitHubEmulator: Sendable {
     private let state = Mutex(State())
     private let recorder = RequestRecorder()
     private let faults = FaultInjector()
+    private let controls = EmulatorControls()
 
     /// - Parameter acceptedTokens: The tokens that authenticate (a PAT, an installation token…).
     public init(acceptedTokens: Set<String>) {
@@ -121,6 +122,16 @@ public final class GitHubEmulator: Sendable {
         faults.inject(fault)
     }
 
+    /// Adds `duration` to every request (a distant or slow service).
+    public func setLatency(_ duration: Duration) {
+        controls.setLatency(duration)
+    }
+
+    /// Calls `body` when each request arrives and once it has been applied, before its answer is sent.
+    public func observe(_ body: @escaping @Sendable (ObservedRequest) -> Void) {
+        controls.observe(body)
+    }
+
     /// Starts the emulator on `127.0.0.1` on a free port.
     public func start() async throws -> EmulatorServer {
         try await EmulatorServer.start(
@@ -176,8 +187,16 @@ public final class GitHubEmulator: Sendable {
         let rawPath = request.uri.path
         let route = RequestPath(raw: rawPath).flatMap(Self.route(for:))
 
+        await controls.received(method: method, path: rawPath)
         var reply: JSONResponse
-        let fault = faults.fault(method: method, path: rawPath)
+        var fault = faults.fault(method: method, path: rawPath)
+        if let behavior = fault?.behavior {
+            if let dropped = await controls.apply(behavior) {
+                recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
+                return dropped
+            }
+            if case .delay = behavior { fault = nil }
+        }
         if let fault {
             reply =
                 fault.body.map { JSONResponse(status: fault.status, rawBody: $0) }
@@ -219,6 +238,7 @@ public final class GitHubEmulator: Sendable {
             )
             state.withLock { $0.writes.append(write) }
         }
+        controls.handled(method: method, path: rawPath, status: reply.status)
         return reply.makeResponse(contentType: "application/json; charset=utf-8")
     }
 

@@ -3,6 +3,18 @@
 /// Faults are checked before anything else (headers, authentication, routing), the way an outage
 /// or a rate limiter in front of the real service would behave.
 public struct InjectedFault: Sendable {
+    /// What the emulator does with a matching request.
+    public enum Behavior: Sendable {
+        /// Answers `status`, `body` and `headers` instead of handling the request.
+        case answer
+        /// Waits this long, then handles the request normally (a slow service).
+        case delay(Duration)
+        /// Never answers (until the emulator stops): the client's timeout must fire.
+        case hang
+        /// Sends the status line and headers, then closes the connection before the body.
+        case dropConnection
+    }
+
     /// The HTTP method to match (case-insensitive), or nil for any method.
     public let method: String?
     /// A substring of the raw (percent-encoded) path to match, or nil for any path.
@@ -17,6 +29,7 @@ public struct InjectedFault: Sendable {
     public let skip: Int
     /// How many matching requests, after the skipped ones, get the fault.
     public let times: Int
+    public let behavior: Behavior
 
     /// - Parameters:
     ///   - method: The HTTP method to match, or nil for any.
@@ -33,7 +46,8 @@ public struct InjectedFault: Sendable {
         body: String? = nil,
         headers: [String: String] = [:],
         skip: Int = 0,
-        times: Int = 1
+        times: Int = 1,
+        behavior: Behavior = .answer
     ) {
         precondition((100...599).contains(status), "An injected fault needs an HTTP status in 100...599")
         precondition(skip >= 0 && times >= 0, "skip and times cannot be negative")
@@ -44,6 +58,29 @@ public struct InjectedFault: Sendable {
         self.headers = headers
         self.skip = skip
         self.times = times
+        self.behavior = behavior
+    }
+
+    /// A slow answer: matching requests are handled normally after `duration`.
+    public static func delay(
+        _ duration: Duration, method: String? = nil, pathContains: String? = nil, skip: Int = 0, times: Int = 1
+    ) -> InjectedFault {
+        InjectedFault(method: method, pathContains: pathContains, status: 200, skip: skip, times: times, behavior: .delay(duration))
+    }
+
+    /// No answer at all for matching requests.
+    public static func hang(method: String? = nil, pathContains: String? = nil, skip: Int = 0, times: Int = 1) -> InjectedFault {
+        InjectedFault(method: method, pathContains: pathContains, status: 200, skip: skip, times: times, behavior: .hang)
+    }
+
+    /// The connection closes after the headers, before the body.
+    public static func dropConnection(method: String? = nil, pathContains: String? = nil, skip: Int = 0, times: Int = 1) -> InjectedFault {
+        InjectedFault(method: method, pathContains: pathContains, status: 200, skip: skip, times: times, behavior: .dropConnection)
+    }
+
+    /// A 200 whose body is not valid JSON.
+    public static func malformedJSON(method: String? = nil, pathContains: String? = nil, skip: Int = 0, times: Int = 1) -> InjectedFault {
+        InjectedFault(method: method, pathContains: pathContains, status: 200, body: #"{"secrets": {"A": "b", "#, skip: skip, times: times)
     }
 
     func matches(method: String, path: String) -> Bool {

@@ -47,7 +47,7 @@ struct PlanLoaderTests {
                 line: 26, column: 5, message: "missing required key 'id'"),
         BadPlan(name: "literal secret as credential", yaml: PlanFixtures.valid(replacing: "token: env:ENVSHED_TOKEN", with: "token: hunter2-not-a-reference"),
                 line: 4, column: 10, message: "literal secrets are not allowed"),
-        BadPlan(name: "token-shaped value anywhere", yaml: PlanFixtures.valid(replacing: "purpose: Web previews", with: "purpose: envshed_svc_abcdef123456"),
+        BadPlan(name: "token-shaped value anywhere", yaml: PlanFixtures.valid(replacing: "purpose: Web previews", with: "purpose: envshed_svc_abcdef123456xyz"),
                 line: 27, column: 14, message: "looks like a literal secret"),
         BadPlan(name: "rotate_before_days >= expires_in_days", yaml: PlanFixtures.valid(replacing: "    rotate_before_days: 7", with: "    rotate_before_days: 30"),
                 line: 19, column: 25, message: "must be smaller than expires_in_days"),

@@ -23,9 +23,10 @@ struct SupportTests {
     }
 
     @Test("the redactor scrubs token-shaped text", arguments: [
-        ("token envshed_svc_abc123XYZ done", "token envshed_<redacted> done"),
+        ("token envshed_svc_abc123XYZdef456 done", "token envshed_<redacted> done"),
         ("ghp_0123456789abcdefABCDEF0123456789abcd", "ghp_<redacted>"),
-        ("glpat-abc_DEF-123 and envshed_x", "glpat-<redacted> and envshed_<redacted>"),
+        ("glpat-abc_DEF-123-xyz0 and envshed_0123456789abcdef", "glpat-<redacted> and envshed_<redacted>"),
+        ("secret: envshed_token, path /etc/envshed_rotator/x", "secret: envshed_token, path /etc/envshed_rotator/x"),
         ("nothing to see", "nothing to see"),
     ])
     func redactor(input: String, expected: String) {

@@ -46,7 +46,7 @@ struct FailureTests {
         try await Scenario.with { world in
             let old = world.seedToken(expiresInDays: 5)
             try world.writePlan(world.standardPlan(adoptProduction: old.id))
-            world.envshed.inject(InjectedFault(method: "POST", pathContains: "/service-tokens/", status: 500))
+            world.envshed.inject(InjectedFault(method: "POST", pathContains: "/service-tokens/", status: 500, times: 100))
             let result = try await world.rotator(["run", "--only", "api-production-ci"])
             #expect(result.exitCode == 1, "\(result.all)")
             #expect(result.stderr.contains("rotation api-production-ci failed at create: Envshed create service token answered HTTP 500"))
@@ -61,7 +61,7 @@ struct FailureTests {
         try await Scenario.with { world in
             let old = world.seedToken(expiresInDays: 5)
             try world.writePlan(world.standardPlan(adoptProduction: old.id))
-            world.envshed.inject(InjectedFault(method: "GET", pathContains: "/api/v1/secrets/", status: 500))
+            world.envshed.inject(InjectedFault(method: "GET", pathContains: "/api/v1/secrets/", status: 500, times: 100))
             let result = try await world.rotator(["run", "--only", "api-production-ci"])
             #expect(result.exitCode == 1, "\(result.all)")
             #expect(result.stderr.contains("failed at verify of envshed:api/production"))
@@ -75,7 +75,7 @@ struct FailureTests {
         try await Scenario.with { world in
             let old = world.seedToken(expiresInDays: 5)
             try world.writePlan(world.standardPlan(adoptProduction: old.id))
-            world.envshed.inject(InjectedFault(method: "POST", pathContains: "/service-tokens/", status: 201, body: "{\"token\": \"envshed_svc_leakme123\", \"oops\": [1,"))
+            world.envshed.inject(InjectedFault(method: "POST", pathContains: "/service-tokens/", status: 201, body: "{\"token\": \"envshed_svc_leakme123\", \"oops\": [1,", times: 100))
             let result = try await world.rotator(["run", "--only", "api-production-ci"])
             #expect(result.exitCode == 1, "\(result.all)")
             #expect(result.stderr.contains("answered something this version cannot read"))
@@ -90,7 +90,7 @@ struct FailureTests {
         try await Scenario.with { world in
             let old = world.seedToken(expiresInDays: 1)
             try world.writePlan(world.standardPlan(adoptProduction: old.id, warnBeforeDays: 3))
-            world.envshed.inject(InjectedFault(method: "POST", pathContains: "/service-tokens/", status: 503))
+            world.envshed.inject(InjectedFault(method: "POST", pathContains: "/service-tokens/", status: 503, times: 100))
             let result = try await world.rotator(["run", "--only", "api-production-ci"])
             #expect(result.exitCode == 3, "\(result.all)")
             #expect(result.stderr.contains("stays valid and expires in 23h") || result.stderr.contains("stays valid and expires in 1d"))

@@ -13,7 +13,9 @@ enum Bootstrap {
         let level = options.logLevel
         LoggingSystem.bootstrap { _ in StderrLogHandler(format: format, level: level) }
         let logger = Logger(label: "envshed-rotator")
-        let environment = RotatorEnvironment.live(logger: logger, stateDirectory: options.stateDir)
+        let shutdown = ShutdownSignal()
+        shutdown.install()
+        let environment = RotatorEnvironment.live(logger: logger, stateDirectory: options.stateDir, shouldStop: { shutdown.isRequested })
         let path = Rotator.planPath(commandLine: options.config, environment: environment.variables)
         return Rotator(environment: environment, planPath: path)
     }

@@ -32,20 +32,27 @@ extension Rotator {
         defer { withExtendedLifetime(lock) {} }
 
         let runID = Self.newRunID()
+        let store: SQLiteStateStore
         do {
-            let store = try SQLiteStateStore(directory: directory)
+            store = try SQLiteStateStore(directory: directory)
             try store.begin(RunRecord(runID: runID, command: "run", startedAt: environment.now(), finishedAt: nil, exitCode: nil, pid: Int(getpid())))
+        } catch {
+            return OperationResult(exit: .failure, messages: ["run: \(error); nothing was changed"])
+        }
+        let result: OperationResult
+        do {
             let journal = RunJournal(runID: runID, store: store, logger: logger)
             let outcomes = try await rotate(rotations, plan: plan, envshed: envshed, targets: targets, store: store, journal: journal)
             let exit = outcomes.map { exitStatus(for: $0, plan: plan) }.max() ?? .success
-            try store.finish(runID: runID, exitCode: Int(exit.rawValue), at: environment.now())
             let report = RunReport(runID: runID, outcomes: outcomes, exit: exit, now: environment.now())
-            return OperationResult(exit: exit, output: json ? report.json : report.text, messages: report.failureLines)
+            result = OperationResult(exit: exit, output: json ? report.json : report.text, messages: report.failureLines)
         } catch let failure as RunAbort {
-            return OperationResult(exit: .failure, messages: ["run \(runID): \(failure.message)"])
+            result = OperationResult(exit: .failure, messages: ["run \(runID): \(failure.message)"])
         } catch {
-            return OperationResult(exit: .failure, messages: ["run \(runID): \(error); rotations already completed are recorded, the rest left as they were"])
+            result = OperationResult(exit: .failure, messages: ["run \(runID): \(error); rotations already completed are recorded, the rest left as they were"])
         }
+        try? store.finish(runID: runID, exitCode: Int(result.exit.rawValue), at: environment.now())
+        return result
     }
 
     private func rotate(
@@ -58,22 +65,48 @@ extension Rotator {
             throw RunAbort(message: "\(error); nothing was changed")
         }
         let executor = RotationExecutor(
-            envshed: envshed, targets: targets, store: store, journal: journal, now: environment.now, sleep: environment.sleep
+            envshed: envshed, targets: targets, store: store, journal: journal, now: environment.now, sleep: environment.sleep,
+            shouldStop: environment.shouldStop
         )
         let planner = RotationPlanner(now: environment.now())
         var outcomes: [RotationOutcome] = []
         for rotation in rotations {
-            let decision = planner.decide(rotation, record: try store.rotation(rotation.id), liveTokens: tokens)
+            if environment.shouldStop() {
+                journal.log(.plan, rotation: rotation.id, outcome: .skipped, detail: "not started: shutting down")
+                continue
+            }
+            try journalOrphans(of: rotation, in: tokens, store: store, journal: journal)
+            let record = try store.rotation(rotation.id)
+            let holdings = TokenHoldings(rotation: rotation, records: try store.targets(rotation: rotation.id), currentTokenID: record?.tokenID ?? rotation.adopt?.tokenID)
+            let decision = planner.decide(
+                rotation, record: record, liveTokens: tokens, unsettledTargets: holdings.unsettledTargets(currentTokenID: record?.tokenID ?? rotation.adopt?.tokenID)
+            )
             journal.log(.plan, rotation: rotation.id, tokenID: decision.current?.id, outcome: decision.verdict.isDue ? .ok : .skipped, detail: decision.verdict.reason)
             if decision.verdict.isDue {
                 outcomes.append(try await executor.execute(decision))
             } else {
-                // Not due, but a revocation an earlier run could not finish is retried.
-                let (revoked, errors) = try await executor.revokeSuperseded(rotation.id)
+                // Not due, but what earlier runs left and no target holds is revoked now.
+                let (revoked, errors) = try await executor.revokeUnheld(rotation, currentTokenID: record?.tokenID)
                 outcomes.append(RotationOutcome(rotationID: rotation.id, result: .notDue, revokedTokenIDs: revoked, revocationErrors: errors))
             }
         }
         return outcomes
+    }
+
+    /// Tokens in Envshed that carry this rotation's managed marker but that the state does not
+    /// know were created by a run that died before journaling them. They join the journal as
+    /// pending, so the executor revokes them once no target can hold them.
+    private func journalOrphans(of rotation: Rotation, in tokens: [ServiceToken], store: SQLiteStateStore, journal: RunJournal) throws(StateError) {
+        let known = Set(try store.managedTokens(rotation: rotation.id).map(\.tokenID))
+        let current = try store.rotation(rotation.id)?.tokenID
+        for token in tokens where !known.contains(token.id) && token.id != current {
+            guard let marker = ManagedMarker.parse(token.description), marker.rotationID == rotation.id else { continue }
+            try store.save(ManagedToken(
+                tokenID: token.id, rotationID: rotation.id, origin: .created, name: token.name, fingerprint: nil,
+                expiresAt: token.expiresAt, serial: marker.serial, runID: journal.runID, status: .pending, createdAt: environment.now()
+            ))
+            journal.log(.plan, rotation: rotation.id, tokenID: token.id, outcome: .ok, detail: "found a token from attempt \(marker.attempt) that no run journaled; it is revoked once no target can hold it")
+        }
     }
 
     /// 3 when a token that could not be rotated expires within its warning window, 1 for any

@@ -43,7 +43,7 @@ public struct Rotator: Sendable {
 
     func envshedClient(_ plan: Plan) throws(SetupError) -> EnvshedClient {
         guard let baseURL = plan.envshed.resolvedAPIURL(environment: environment.variables) else {
-            throw SetupError(message: "ENVSHED_API_URL is not a valid URL")
+            throw SetupError(message: "ENVSHED_API_URL must be an https URL (http only for 127.0.0.1 or localhost)")
         }
         let credential: Secret
         do {

@@ -12,11 +12,14 @@ public struct RotatorEnvironment: Sendable {
     public var logger: Logger
     /// `--state-dir` from the command line, if given.
     public var stateDirectory: String?
+    /// True once SIGTERM/SIGINT asked the run to stop: the current step finishes, no new one starts.
+    public var shouldStop: @Sendable () -> Bool
 
     public init(
         variables: [String: String], transport: any HTTPTransport, logger: Logger, stateDirectory: String? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        shouldStop: @escaping @Sendable () -> Bool = { false }
     ) {
         self.variables = variables
         self.transport = transport
@@ -24,13 +27,16 @@ public struct RotatorEnvironment: Sendable {
         self.stateDirectory = stateDirectory
         self.now = now
         self.sleep = sleep
+        self.shouldStop = shouldStop
     }
 
-    /// The production environment: this process's variables and URLSession.
-    public static func live(logger: Logger, stateDirectory: String?) -> RotatorEnvironment {
+    /// The production environment: this process's variables, URLSession with bounded retries and
+    /// per-host rate-limit pauses, and the shutdown flag the signal handler sets.
+    public static func live(logger: Logger, stateDirectory: String?, shouldStop: @escaping @Sendable () -> Bool) -> RotatorEnvironment {
         RotatorEnvironment(
-            variables: ProcessInfo.processInfo.environment, transport: URLSessionTransport(), logger: logger,
-            stateDirectory: stateDirectory
+            variables: ProcessInfo.processInfo.environment,
+            transport: RetryingTransport(URLSessionTransport(), policy: .standard, logger: logger), logger: logger,
+            stateDirectory: stateDirectory, shouldStop: shouldStop
         )
     }
 

@@ -8,7 +8,14 @@ import Foundation
 /// `permission`; `GET /api/v1/secrets/{org}/{project}/{env}` answering `{"secrets": {…}, …}`;
 /// bearer auth. Everything else below is assumed, and decoded tolerantly.
 enum EnvshedAPIAssumptions {
-    // MARK: Paths
+    // MARK: Methods and paths
+
+    static let createMethod = "POST"
+    /// Assumed: listing is a GET on the create path.
+    static let listMethod = "GET"
+    /// Assumed: revocation is a DELETE of the token's id under the create path.
+    static let revokeMethod = "DELETE"
+    static let pullMethod = "GET"
 
     static func createPath(org: String) -> String { "/api/v1/service-tokens/\(segment(org))" }
     /// Assumed: listing is a GET on the create path.
@@ -39,8 +46,14 @@ enum EnvshedAPIAssumptions {
     }
 
     static let createSuccess: Set<Int> = [200, 201]
+    /// Assumed: the create answer is the token object itself, or wraps it under one of these keys.
+    static let createWrapperKeys = ["serviceToken", "service_token", "token", "data"]
     /// Assumed names of the field carrying the new token's value in the create answer.
     static let tokenValueFields = ["token", "value", "secret", "plainToken", "plain_token"]
+
+    // MARK: List
+
+    static let listSuccess: Set<Int> = [200]
 
     // MARK: Revoke
 

@@ -29,7 +29,7 @@ public struct EnvshedClient: Sendable {
         } catch {
             throw EnvshedError.malformedAnswer(operation: operation, problem: "the request could not be encoded")
         }
-        let response = try await send("POST", EnvshedAPIAssumptions.createPath(org: org), body: body, token: credential, operation: operation, logger: logger)
+        let response = try await send(EnvshedAPIAssumptions.createMethod, EnvshedAPIAssumptions.createPath(org: org), body: body, token: credential, operation: operation, logger: logger)
         guard EnvshedAPIAssumptions.createSuccess.contains(response.status) else {
             throw EnvshedError.status(operation: operation, status: response.status, message: EnvshedAPIAssumptions.errorMessage(response))
         }
@@ -37,7 +37,7 @@ public struct EnvshedClient: Sendable {
         guard let object = response.jsonObject() else {
             throw EnvshedError.malformedAnswer(operation: operation, problem: "the answer is not a JSON object")
         }
-        let wrapped = (object["serviceToken"] as? [String: Any]) ?? (object["data"] as? [String: Any]) ?? object
+        let wrapped = EnvshedAPIAssumptions.createWrapperKeys.lazy.compactMap { object[$0] as? [String: Any] }.first ?? object
         guard var token = EnvshedAPIAssumptions.decodeToken(wrapped) else {
             throw EnvshedError.malformedAnswer(operation: operation, problem: "no token id or name in the answer")
         }
@@ -53,8 +53,8 @@ public struct EnvshedClient: Sendable {
     /// The org's live service tokens (revoked ones left out), without values.
     public func listTokens(logger: Logger) async throws(EnvshedError) -> [ServiceToken] {
         let operation = "list service tokens"
-        let response = try await send("GET", EnvshedAPIAssumptions.listPath(org: org), body: nil, token: credential, operation: operation, logger: logger)
-        guard response.status == 200 else {
+        let response = try await send(EnvshedAPIAssumptions.listMethod, EnvshedAPIAssumptions.listPath(org: org), body: nil, token: credential, operation: operation, logger: logger)
+        guard EnvshedAPIAssumptions.listSuccess.contains(response.status) else {
             throw EnvshedError.status(operation: operation, status: response.status, message: EnvshedAPIAssumptions.errorMessage(response))
         }
         guard let json = try? JSONSerialization.jsonObject(with: response.body),
@@ -70,7 +70,7 @@ public struct EnvshedClient: Sendable {
     @discardableResult
     public func revoke(tokenID: String, logger: Logger) async throws(EnvshedError) -> Bool {
         let operation = "revoke service token \(tokenID)"
-        let response = try await send("DELETE", EnvshedAPIAssumptions.revokePath(org: org, tokenID: tokenID), body: nil, token: credential, operation: operation, logger: logger)
+        let response = try await send(EnvshedAPIAssumptions.revokeMethod, EnvshedAPIAssumptions.revokePath(org: org, tokenID: tokenID), body: nil, token: credential, operation: operation, logger: logger)
         if EnvshedAPIAssumptions.revokeSuccess.contains(response.status) { return true }
         if EnvshedAPIAssumptions.revokeAlreadyGone.contains(response.status) { return false }
         throw EnvshedError.status(operation: operation, status: response.status, message: EnvshedAPIAssumptions.errorMessage(response))
@@ -80,14 +80,18 @@ public struct EnvshedClient: Sendable {
     public func pull(project: String, environment: String, with token: Secret, logger: Logger) async throws(EnvshedError) -> PullResult {
         let operation = "test pull of \(project)/\(environment)"
         let path = EnvshedAPIAssumptions.pullPath(org: org, project: project, environment: environment)
-        let response = try await send("GET", path, body: nil, token: token, operation: operation, logger: logger)
+        let response = try await send(EnvshedAPIAssumptions.pullMethod, path, body: nil, token: token, operation: operation, logger: logger)
         guard response.status == 200 else {
-            throw EnvshedError.status(operation: operation, status: response.status, message: EnvshedAPIAssumptions.errorMessage(response))
+            throw EnvshedError.status(
+                operation: operation, status: response.status, message: EnvshedAPIAssumptions.errorMessage(response),
+                credential: "the new token"
+            )
         }
         guard let object = response.jsonObject(), let secrets = object["secrets"] as? [String: Any] else {
             throw EnvshedError.malformedAnswer(operation: operation, problem: "no 'secrets' object in the answer")
         }
-        return PullResult(keys: secrets.keys.sorted(), version: object["version"] as? Int)
+        let undecryptable = (object["decryptErrors"] as? [String]) ?? []
+        return PullResult(keys: secrets.keys.sorted(), version: object["version"] as? Int, undecryptableKeys: undecryptable.sorted())
     }
 
     private func send(

@@ -1,14 +1,15 @@
 /// A failed call to Envshed: which operation, the HTTP status and Envshed's own message, and what to do.
 public enum EnvshedError: Error, CustomStringConvertible, Sendable {
-    case status(operation: String, status: Int, message: String)
+    /// `credential` names what authenticated the call, for the 401/403 hint.
+    case status(operation: String, status: Int, message: String, credential: String = "envshed.token")
     case transport(operation: String, underlying: String)
     case malformedAnswer(operation: String, problem: String)
     case missingKeys(project: String, environment: String, keys: [String])
 
     public var description: String {
         switch self {
-        case .status(let operation, let status, let message):
-            return "Envshed \(operation) answered HTTP \(status)\(message.isEmpty ? "" : ": \(message)")\(Self.hint(status))"
+        case .status(let operation, let status, let message, let credential):
+            return "Envshed \(operation) answered HTTP \(status)\(message.isEmpty ? "" : ": \(message)")\(Self.hint(status, credential: credential))"
         case .transport(let operation, let underlying):
             return "Envshed \(operation): \(underlying)"
         case .malformedAnswer(let operation, let problem):
@@ -18,18 +19,29 @@ public enum EnvshedError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// True when the request may have been applied although it failed: no answer, a 5xx, or an
+    /// answer that could not be read. A create failing this way must be checked, not repeated.
+    public var outcomeUnknown: Bool {
+        switch self {
+        case .transport, .malformedAnswer: true
+        case .status(_, let status, _, _): status >= 500
+        case .missingKeys: false
+        }
+    }
+
     public var httpStatus: Int? {
-        if case .status(_, let status, _) = self { return status }
+        if case .status(_, let status, _, _) = self { return status }
         return nil
     }
 
-    private static func hint(_ status: Int) -> String {
-        switch status {
-        case 401: " (check envshed.token: the credential is missing, expired or revoked)"
-        case 403: " (envshed.token lacks the right to manage service tokens; an org owner or admin token is needed)"
-        case 404: " (check envshed.org and the project/environment slugs and ids in the plan)"
-        case 429: " (rate limited; retry later)"
-        case 500...599: " (Envshed is failing; retry later)"
+    private static func hint(_ status: Int, credential: String) -> String {
+        switch (status, credential) {
+        case (401, _): " (\(credential) was refused: it is missing, expired or revoked)"
+        case (403, "envshed.token"): " (envshed.token lacks the right to manage service tokens; an org owner or admin token is needed)"
+        case (403, _): " (\(credential) may not read this environment: check the rotation's scope, project and environment against verify.pull)"
+        case (404, _): " (check envshed.org and the project/environment slugs and ids in the plan)"
+        case (429, _): " (rate limited; retry later)"
+        case (500...599, _): " (Envshed is failing; retry later)"
         default: ""
         }
     }

@@ -2,4 +2,6 @@
 public struct PullResult: Sendable, Hashable {
     public var keys: [String]
     public var version: Int?
+    /// Keys Envshed could not decrypt (`decryptErrors`): the pull worked, but say so.
+    public var undecryptableKeys: [String] = []
 }

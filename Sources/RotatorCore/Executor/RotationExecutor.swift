@@ -2,20 +2,30 @@ import Foundation
 import Logging
 
 /// Carries out one due rotation in the order that keeps pipelines working (SPEC §1, I1):
-/// create → push to every target → verify the test pull and every target → promote in the
-/// state → grace → revoke what the new token replaced. Any failure before promotion leaves the
-/// old token valid; the new token is revoked at once only if no target can hold it.
+/// clean up → create → push to every target → verify the test pull and every target → promote
+/// (one transaction) → grace → revoke what no target can hold any more.
+///
+/// Every step is journaled before it acts: before a value is sent to a target, the target is
+/// recorded as possibly holding the new token; only a token no declared target may hold is ever
+/// revoked (`TokenHoldings`). The new token's value is never stored, so a crash loses it and the
+/// next run rolls forward with a fresh token; whatever the crashed run created is revoked once no
+/// target may hold it.
 public struct RotationExecutor: Sendable {
+    /// How many times a create whose outcome is unknown (no answer, 5xx) is tried in all.
+    static let createAttempts = 3
+
     private let envshed: EnvshedClient
     private let targets: TargetFactory
     private let store: any StateStore
     private let journal: RunJournal
     private let now: @Sendable () -> Date
     private let sleep: @Sendable (Duration) async throws -> Void
+    private let shouldStop: @Sendable () -> Bool
 
     public init(
         envshed: EnvshedClient, targets: TargetFactory, store: any StateStore, journal: RunJournal,
-        now: @escaping @Sendable () -> Date, sleep: @escaping @Sendable (Duration) async throws -> Void
+        now: @escaping @Sendable () -> Date, sleep: @escaping @Sendable (Duration) async throws -> Void,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
     ) {
         self.envshed = envshed
         self.targets = targets
@@ -23,6 +33,7 @@ public struct RotationExecutor: Sendable {
         self.journal = journal
         self.now = now
         self.sleep = sleep
+        self.shouldStop = shouldStop
     }
 
     /// - Throws: `StateError` only: without a working journal the run must stop.
@@ -30,6 +41,11 @@ public struct RotationExecutor: Sendable {
         let rotation = decision.rotation
         var attempt = Attempt(decision: decision, record: try store.rotation(rotation.id), now: now())
         let logger = journal.baseLogger
+
+        // What earlier attempts left behind and no target can hold goes first.
+        let (cleaned, cleanupErrors) = try await revokeUnheld(rotation, currentTokenID: attempt.record.tokenID)
+        attempt.revoked += cleaned
+        attempt.revocationErrors += cleanupErrors
 
         // Every target must be buildable before anything is created.
         var writers: [any SecretTarget] = []
@@ -42,45 +58,39 @@ public struct RotationExecutor: Sendable {
         }
 
         // 1. Create.
-        var request = decision.request
-        request.description = TokenNamer.description(rotationID: rotation.id, serial: decision.nextSerial, runID: journal.runID)
-        let createStarted = try journal.begin(.create, rotation: rotation.id)
+        if shouldStop() { return try await stopped(&attempt, before: .create, created: nil) }
         let created: CreatedServiceToken
-        do {
-            created = try await envshed.create(request, logger: logger)
-        } catch {
-            try journal.end(.create, rotation: rotation.id, outcome: .failed, since: createStarted, detail: "\(error)")
-            return try await fail(&attempt, step: .create, target: nil, reason: "\(error)", created: nil)
+        switch try await create(decision, attempt: &attempt) {
+        case .success(let token): created = token
+        case .failure(let failure): return try await fail(&attempt, step: .create, target: nil, reason: failure.reason, created: nil)
         }
         let expiresAt = created.token.expiresAt ?? attempt.startedAt.addingTimeInterval(Double(rotation.expiresInDays) * 86_400)
-        try store.save(ManagedToken(
-            tokenID: created.token.id, rotationID: rotation.id, origin: .created, name: created.token.name,
-            fingerprint: created.value.fingerprint, expiresAt: expiresAt, serial: decision.nextSerial,
-            runID: journal.runID, status: .pending, createdAt: now(), revokedAt: nil
-        ))
-        try journal.end(
-            .create, rotation: rotation.id, tokenID: created.token.id, outcome: .ok, since: createStarted,
-            detail: "created \"\(created.token.name)\" (fingerprint \(created.value.fingerprint)), \(TimeLeft.describe(until: expiresAt, from: now()))"
-        )
-        if let mismatch = Self.mismatch(created.token, request: request) {
+        if let mismatch = Self.mismatch(created.token, request: decision.request) {
             return try await fail(&attempt, step: .create, target: nil, reason: mismatch, created: created)
         }
 
-        // 2. Push to every target.
+        // 2. Push to every target, journaling first that it may hold the new token.
         var receipts: [(any SecretTarget, PushReceipt)] = []
         for writer in writers {
+            if shouldStop() { return try await stopped(&attempt, before: .push, created: created) }
             let label = writer.target.label
+            try updateTarget(writer.target, rotation: rotation.id, current: attempt.record.tokenID) { $0.possibleTokenIDs.append(created.token.id) }
             let started = try journal.begin(.push, rotation: rotation.id, target: label, tokenID: created.token.id)
             let receipt: PushReceipt
             do {
                 receipt = try await writer.push(created.value, logger: logger)
             } catch {
-                if error.mayHaveWritten { attempt.holding.append(label) }
+                if !error.mayHaveWritten {
+                    // The provider refused the write: the target still holds what it held.
+                    try updateTarget(writer.target, rotation: rotation.id, current: attempt.record.tokenID) { record in
+                        record.possibleTokenIDs.removeAll { $0 == created.token.id }
+                    }
+                }
                 try journal.end(.push, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .failed, since: started, detail: "\(error)")
                 return try await fail(&attempt, step: .push, target: label, reason: "\(error)", created: created)
             }
+            try updateTarget(writer.target, rotation: rotation.id, current: attempt.record.tokenID) { $0.possibleTokenIDs = [created.token.id] }
             receipts.append((writer, receipt))
-            attempt.holding.append(label)
             try journal.end(
                 .push, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .ok, since: started,
                 detail: receipt.created ? "created the secret" : "updated the secret"
@@ -88,25 +98,11 @@ public struct RotationExecutor: Sendable {
         }
 
         // 3. Verify: the new token pulls secrets, and every target holds what we wrote.
-        let verify = rotation.verify
-        let pullLabel = "envshed:\(verify.project)/\(verify.environment)"
-        let pullStarted = try journal.begin(.verify, rotation: rotation.id, target: pullLabel, tokenID: created.token.id)
-        let pulled: PullResult
-        do {
-            pulled = try await envshed.pull(project: verify.project, environment: verify.environment, with: created.value, logger: logger)
-            let missing = verify.expectKeys.filter { !pulled.keys.contains($0) }
-            guard missing.isEmpty else {
-                throw EnvshedError.missingKeys(project: verify.project, environment: verify.environment, keys: missing)
-            }
-        } catch {
-            try journal.end(.verify, rotation: rotation.id, target: pullLabel, tokenID: created.token.id, outcome: .failed, since: pullStarted, detail: "\(error)")
-            return try await fail(&attempt, step: .verify, target: pullLabel, reason: "\(error)", created: created)
+        if shouldStop() { return try await stopped(&attempt, before: .verify, created: created) }
+        if let failure = try await verifyPull(rotation, token: created) {
+            return try await fail(&attempt, step: .verify, target: failure.target, reason: failure.reason, created: created)
         }
-        try journal.end(
-            .verify, rotation: rotation.id, target: pullLabel, tokenID: created.token.id, outcome: .ok, since: pullStarted,
-            detail: "test pull returned \(pulled.keys.count) keys\(pulled.version.map { " at version \($0)" } ?? "")"
-        )
-        var observations: [(Target, TargetObservation)] = []
+        var verified: [String: TargetObservation] = [:]
         for (writer, receipt) in receipts {
             let label = writer.target.label
             let started = try journal.begin(.verify, rotation: rotation.id, target: label, tokenID: created.token.id)
@@ -117,16 +113,15 @@ public struct RotationExecutor: Sendable {
                 try journal.end(.verify, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .failed, since: started, detail: "\(error)")
                 return try await fail(&attempt, step: .verify, target: label, reason: "\(error)", created: created)
             }
-            observations.append((writer.target, observation))
+            verified[writer.target.identity] = observation
             try journal.end(
                 .verify, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .ok, since: started,
                 detail: observation.updatedAt.map { "updated_at \(Timestamp.format($0))" }
             )
         }
 
-        // 4. Promote: from here on every target holds a verified successor, so everything this
-        // rotation used before is superseded and may be revoked.
-        try promote(&attempt, created: created, expiresAt: expiresAt, serial: decision.nextSerial, observations: observations)
+        // 4. Promote, in one transaction.
+        try promote(&attempt, created: created, expiresAt: expiresAt, verified: verified)
 
         // 5. Grace: jobs queued with the old token may still be starting.
         if rotation.graceMinutes > 0 {
@@ -134,32 +129,45 @@ public struct RotationExecutor: Sendable {
             try? await sleep(.seconds(rotation.graceMinutes * 60))
         }
 
-        // 6. Revoke what was superseded.
-        let (revoked, errors) = try await revokeSuperseded(rotation.id)
+        // 6. Revoke everything no target can hold any more: the old token and any leftovers.
+        let (revoked, errors) = try await revokeUnheld(rotation, currentTokenID: created.token.id)
+        attempt.revoked += revoked
+        attempt.revocationErrors += errors
         journal.log(
-            .done, rotation: rotation.id, tokenID: created.token.id, outcome: errors.isEmpty ? .ok : .failed,
+            .done, rotation: rotation.id, tokenID: created.token.id, outcome: attempt.revocationErrors.isEmpty ? .ok : .failed,
             durationMS: Int64(now().timeIntervalSince(attempt.startedAt) * 1_000),
-            detail: errors.isEmpty ? "rotated; \(revoked.count) old token(s) revoked" : "rotated, but revocation failed: \(errors.joined(separator: "; "))"
+            detail: attempt.revocationErrors.isEmpty
+                ? "rotated; \(attempt.revoked.count) old token(s) revoked"
+                : "rotated, but revocation failed: \(attempt.revocationErrors.joined(separator: "; "))"
         )
         return RotationOutcome(
             rotationID: rotation.id, result: .rotated(token: created.token, fingerprint: created.value.fingerprint),
-            revokedTokenIDs: revoked, revocationErrors: errors
+            revokedTokenIDs: attempt.revoked, revocationErrors: attempt.revocationErrors
         )
     }
 
-    /// Revokes tokens of a rotation that a verified successor replaced on every target, including
-    /// those a previous run failed to revoke.
-    public func revokeSuperseded(_ rotationID: String) async throws(StateError) -> (revoked: [String], errors: [String]) {
+    /// Revokes the rotation's tokens that no declared target may hold: leftovers of failed or
+    /// crashed attempts, and superseded tokens whose grace is over. Never the current token.
+    public func revokeUnheld(_ rotation: Rotation, currentTokenID: String?) async throws(StateError) -> (revoked: [String], errors: [String]) {
+        let holdings = TokenHoldings(rotation: rotation, records: try store.targets(rotation: rotation.id), currentTokenID: currentTokenID)
         var revoked: [String] = []
         var errors: [String] = []
-        for var token in try store.managedTokens(rotation: rotationID) where token.status == .superseded {
-            let started = try journal.begin(.revoke, rotation: rotationID, tokenID: token.tokenID)
+        let candidates = try store.managedTokens(rotation: rotation.id).filter { token in
+            (token.status == .pending || token.status == .superseded)
+                && token.tokenID != currentTokenID
+                && !holdings.mayBeHeld(token.tokenID)
+                && (token.revokeAfter.map { $0 <= now() } ?? true)
+        }
+        for var token in candidates {
+            let step: Step = token.status == .pending ? .rollback : .revoke
+            let what = token.origin == .adopted ? "the adopted token" : (step == .rollback ? "a token no target holds" : "the old token")
+            let started = try journal.begin(step, rotation: rotation.id, tokenID: token.tokenID)
             let existed: Bool
             do {
                 existed = try await envshed.revoke(tokenID: token.tokenID, logger: journal.baseLogger)
             } catch {
                 errors.append("\(token.tokenID): \(error)")
-                try journal.end(.revoke, rotation: rotationID, tokenID: token.tokenID, outcome: .failed, since: started, detail: "\(error); the next run retries")
+                try journal.end(step, rotation: rotation.id, tokenID: token.tokenID, outcome: .failed, since: started, detail: "\(error); the next run retries")
                 continue
             }
             token.status = .revoked
@@ -167,8 +175,8 @@ public struct RotationExecutor: Sendable {
             try store.save(token)
             revoked.append(token.tokenID)
             try journal.end(
-                .revoke, rotation: rotationID, tokenID: token.tokenID, outcome: .ok, since: started,
-                detail: existed ? "revoked \(token.origin == .adopted ? "the adopted" : "the old") token" : "already revoked in Envshed"
+                step, rotation: rotation.id, tokenID: token.tokenID, outcome: .ok, since: started,
+                detail: existed ? "revoked \(what)" : "already revoked in Envshed"
             )
         }
         return (revoked, errors)
@@ -176,81 +184,181 @@ public struct RotationExecutor: Sendable {
 
     // MARK: - Steps
 
-    private func promote(
-        _ attempt: inout Attempt, created: CreatedServiceToken, expiresAt: Date, serial: Int, observations: [(Target, TargetObservation)]
-    ) throws(StateError) {
-        let rotationID = attempt.decision.rotation.id
-        let at = now()
-        for (target, observation) in observations {
-            try store.save(TargetRecord(
-                rotationID: rotationID, identity: target.identity, label: target.label, tokenID: created.token.id,
-                providerUpdatedAt: observation.updatedAt, writtenAt: at
+    /// Creates the token. A create whose outcome is unknown is never repeated blindly: the list is
+    /// checked for a token carrying this attempt's marker first; one found is revoked (its value
+    /// is lost) before trying again.
+    private func create(_ decision: RotationDecision, attempt: inout Attempt) async throws(StateError) -> Result<CreatedServiceToken, StepFailure> {
+        let rotation = decision.rotation
+        var request = decision.request
+        var lastError = ""
+        for number in 1...Self.createAttempts {
+            let marker = "\(journal.runID)-\(number)"
+            request.description = ManagedMarker(rotationID: rotation.id, serial: decision.nextSerial, attempt: marker).description
+            let started = try journal.begin(.create, rotation: rotation.id, detail: "attempt \(marker)")
+            let created: CreatedServiceToken
+            do {
+                created = try await envshed.create(request, logger: journal.baseLogger)
+            } catch {
+                lastError = "\(error)"
+                try journal.end(.create, rotation: rotation.id, outcome: .failed, since: started, detail: lastError)
+                guard error.outcomeUnknown, number < Self.createAttempts else { return .failure(StepFailure(reason: lastError)) }
+                if let failure = try await settleUnknownCreate(rotation, marker: marker, serial: decision.nextSerial) {
+                    return .failure(failure)
+                }
+                try? await sleep(.milliseconds(200 * number))
+                continue
+            }
+            // Journaled before anything else happens with it.
+            try store.save(ManagedToken(
+                tokenID: created.token.id, rotationID: rotation.id, origin: .created, name: created.token.name,
+                fingerprint: created.value.fingerprint,
+                expiresAt: created.token.expiresAt ?? attempt.startedAt.addingTimeInterval(Double(rotation.expiresInDays) * 86_400),
+                serial: decision.nextSerial, runID: journal.runID, status: .pending, createdAt: now()
             ))
+            try journal.end(
+                .create, rotation: rotation.id, tokenID: created.token.id, outcome: .ok, since: started,
+                detail: "created \"\(created.token.name)\" (fingerprint \(created.value.fingerprint)), \(TimeLeft.describe(until: created.token.expiresAt, from: now()))"
+            )
+            return .success(created)
         }
-        for var token in try store.managedTokens(rotation: rotationID) where token.status == .pending || token.status == .current {
-            token.status = token.tokenID == created.token.id ? .current : .superseded
+        return .failure(StepFailure(reason: lastError))
+    }
+
+    /// After a create whose answer was lost: finds a token created under `marker`, journals it and
+    /// revokes it. Returns a failure when that cannot be established (then nothing more is created).
+    private func settleUnknownCreate(_ rotation: Rotation, marker: String, serial: Int) async throws(StateError) -> StepFailure? {
+        let tokens: [ServiceToken]
+        do {
+            tokens = try await envshed.listTokens(logger: journal.baseLogger)
+        } catch {
+            return StepFailure(reason: "the create's outcome is unknown and the token list cannot be read to check it: \(error)")
+        }
+        guard let landed = tokens.first(where: { ManagedMarker.parse($0.description)?.attempt == marker }) else { return nil }
+        try store.save(ManagedToken(
+            tokenID: landed.id, rotationID: rotation.id, origin: .created, name: landed.name, fingerprint: nil,
+            expiresAt: landed.expiresAt, serial: serial, runID: journal.runID, status: .pending, createdAt: now()
+        ))
+        let started = try journal.begin(.rollback, rotation: rotation.id, tokenID: landed.id)
+        do {
+            try await envshed.revoke(tokenID: landed.id, logger: journal.baseLogger)
+        } catch {
+            try journal.end(.rollback, rotation: rotation.id, tokenID: landed.id, outcome: .failed, since: started, detail: "\(error)")
+            return StepFailure(reason: "a token created without an answer (\(landed.id)) could not be revoked: \(error)")
+        }
+        if var token = try store.managedTokens(rotation: rotation.id).first(where: { $0.tokenID == landed.id }) {
+            token.status = .revoked
+            token.revokedAt = now()
             try store.save(token)
         }
-        if let old = attempt.decision.current, old.id != created.token.id,
-           try !store.managedTokens(rotation: rotationID).contains(where: { $0.tokenID == old.id }) {
+        try journal.end(.rollback, rotation: rotation.id, tokenID: landed.id, outcome: .ok, since: started, detail: "revoked a token whose create answer was lost")
+        return nil
+    }
+
+    private func verifyPull(_ rotation: Rotation, token created: CreatedServiceToken) async throws(StateError) -> (target: String, reason: String)? {
+        let verify = rotation.verify
+        let label = "envshed:\(verify.project)/\(verify.environment)"
+        let started = try journal.begin(.verify, rotation: rotation.id, target: label, tokenID: created.token.id)
+        let pulled: PullResult
+        do {
+            pulled = try await envshed.pull(project: verify.project, environment: verify.environment, with: created.value, logger: journal.baseLogger)
+            let missing = verify.expectKeys.filter { !pulled.keys.contains($0) }
+            guard missing.isEmpty else {
+                throw EnvshedError.missingKeys(project: verify.project, environment: verify.environment, keys: missing)
+            }
+        } catch {
+            try journal.end(.verify, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .failed, since: started, detail: "\(error)")
+            return (label, "\(error)")
+        }
+        try journal.end(
+            .verify, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .ok, since: started,
+            detail: "test pull returned \(pulled.keys.count) keys\(pulled.version.map { " at version \($0)" } ?? "")"
+                + (pulled.undecryptableKeys.isEmpty ? "" : "; Envshed could not decrypt \(pulled.undecryptableKeys.joined(separator: ", "))")
+        )
+        return nil
+    }
+
+    /// Every target holds the verified new token: it becomes current, everything it replaces is
+    /// superseded (revocable after the grace period). One transaction.
+    private func promote(_ attempt: inout Attempt, created: CreatedServiceToken, expiresAt: Date, verified: [String: TargetObservation]) throws(StateError) {
+        let rotation = attempt.decision.rotation
+        let at = now()
+        let revokeAfter = at.addingTimeInterval(Double(rotation.graceMinutes) * 60)
+        var tokens = try store.managedTokens(rotation: rotation.id)
+        for index in tokens.indices {
+            if tokens[index].tokenID == created.token.id {
+                tokens[index].status = .current
+            } else if tokens[index].status == .current {
+                tokens[index].status = .superseded
+                tokens[index].revokeAfter = revokeAfter
+            }
+        }
+        if let old = attempt.decision.current, old.id != created.token.id, !tokens.contains(where: { $0.tokenID == old.id }) {
             // The adopted token (or one the state knew without a journal entry) joins the revocation list.
-            try store.save(ManagedToken(
-                tokenID: old.id, rotationID: rotationID, origin: old.adopted ? .adopted : .created, name: old.name,
-                fingerprint: old.fingerprint, expiresAt: old.expiresAt, serial: max(serial - 1, 0), runID: journal.runID,
-                status: .superseded, createdAt: at, revokedAt: nil
+            tokens.append(ManagedToken(
+                tokenID: old.id, rotationID: rotation.id, origin: old.adopted ? .adopted : .created, name: old.name,
+                fingerprint: old.fingerprint, expiresAt: old.expiresAt, serial: max(attempt.decision.nextSerial - 1, 0),
+                runID: journal.runID, status: .superseded, createdAt: at, revokeAfter: revokeAfter
             ))
+        }
+        let targets = rotation.targets.map { target in
+            TargetRecord(
+                rotationID: rotation.id, identity: target.identity, label: target.label, possibleTokenIDs: [created.token.id],
+                verifiedTokenID: created.token.id, providerUpdatedAt: verified[target.identity]?.updatedAt, updatedAt: at
+            )
         }
         attempt.record.tokenID = created.token.id
         attempt.record.tokenName = created.token.name
         attempt.record.fingerprint = created.value.fingerprint
         attempt.record.expiresAt = expiresAt
-        attempt.record.serial = serial
+        attempt.record.serial = attempt.decision.nextSerial
         attempt.record.adopted = false
         attempt.record.lastResult = .rotated
         attempt.record.lastError = nil
         attempt.record.lastRunAt = at
         attempt.record.rotatedAt = at
-        try store.save(attempt.record)
+        try store.commit(record: attempt.record, tokens: tokens, targets: targets)
     }
 
-    /// Records a failure. The old token stays valid. The new token, when no target can hold it,
-    /// is revoked at once (rollback) so that it does not linger; otherwise it stays live beside
-    /// the old one and is revoked after the next successful rotation.
+    /// Changes one target's journal entry; a target without one starts from the current token.
+    private func updateTarget(_ target: Target, rotation: String, current: String?, _ change: (inout TargetRecord) -> Void) throws(StateError) {
+        var record = try store.targets(rotation: rotation).first { $0.identity == target.identity } ?? TargetRecord(
+            rotationID: rotation, identity: target.identity, label: target.label, possibleTokenIDs: current.map { [$0] } ?? [],
+            verifiedTokenID: current, providerUpdatedAt: nil, updatedAt: now()
+        )
+        change(&record)
+        record.label = target.label
+        record.updatedAt = now()
+        try store.save(record)
+    }
+
+    /// SIGTERM between steps: stop here, leave the old token valid; the next run rolls forward.
+    private func stopped(_ attempt: inout Attempt, before step: Step, created: CreatedServiceToken?) async throws(StateError) -> RotationOutcome {
+        try await fail(&attempt, step: step, target: nil, reason: "stopped by a shutdown request before \(step.rawValue); the next run rolls forward", created: created)
+    }
+
+    /// Records a failure. The old token stays valid. Whatever no target can hold (the new token
+    /// when no target received it) is revoked at once; the rest waits for a later success.
     private func fail(
         _ attempt: inout Attempt, step: Step, target: String?, reason: String, created: CreatedServiceToken?
     ) async throws(StateError) -> RotationOutcome {
-        let rotationID = attempt.decision.rotation.id
-        if let created, attempt.holding.isEmpty {
-            try await rollback(created.token.id, rotation: rotationID)
+        let rotation = attempt.decision.rotation
+        var revoked = attempt.revoked
+        if created != nil {
+            let (cleaned, _) = try await revokeUnheld(rotation, currentTokenID: attempt.record.tokenID)
+            revoked += cleaned
         }
+        let holdings = TokenHoldings(rotation: rotation, records: try store.targets(rotation: rotation.id), currentTokenID: attempt.record.tokenID)
+        let holding = created.map { token in holdings.byTarget.filter { $0.value.contains(token.token.id) }.keys.sorted() } ?? []
         let failure = RotationFailure(
-            rotationID: rotationID, step: step, target: target, reason: reason,
+            rotationID: rotation.id, step: step, target: target, reason: reason,
             oldTokenID: attempt.decision.current?.id, oldTokenExpiresAt: attempt.decision.current?.expiresAt,
-            targetsHoldingNewToken: attempt.holding
+            targetsHoldingNewToken: holding
         )
-        attempt.record.lastResult = attempt.holding.isEmpty ? .failed : .needsAttention
+        attempt.record.lastResult = holding.isEmpty ? .failed : .needsAttention
         attempt.record.lastError = failure.line(now: now())
         attempt.record.lastRunAt = now()
         try store.save(attempt.record)
-        return RotationOutcome(rotationID: rotationID, result: .failed(failure), revokedTokenIDs: [], revocationErrors: [])
-    }
-
-    /// Revokes a new token that no target received. If that fails it stays `pending` and is
-    /// revoked after the next successful rotation.
-    private func rollback(_ tokenID: String, rotation rotationID: String) async throws(StateError) {
-        let started = try journal.begin(.rollback, rotation: rotationID, tokenID: tokenID)
-        do {
-            try await envshed.revoke(tokenID: tokenID, logger: journal.baseLogger)
-        } catch {
-            try journal.end(.rollback, rotation: rotationID, tokenID: tokenID, outcome: .failed, since: started, detail: "\(error); the next successful rotation revokes it")
-            return
-        }
-        if var token = try store.managedTokens(rotation: rotationID).first(where: { $0.tokenID == tokenID }) {
-            token.status = .revoked
-            token.revokedAt = now()
-            try store.save(token)
-        }
-        try journal.end(.rollback, rotation: rotationID, tokenID: tokenID, outcome: .ok, since: started, detail: "revoked the new token: no target received it")
+        return RotationOutcome(rotationID: rotation.id, result: .failed(failure), revokedTokenIDs: revoked, revocationErrors: attempt.revocationErrors)
     }
 
     /// Envshed must answer with what was asked for; a token with another scope or permission
@@ -266,13 +374,18 @@ public struct RotationExecutor: Sendable {
     }
 }
 
+/// Why a step failed, for the failure line.
+struct StepFailure: Error {
+    var reason: String
+}
+
 /// The working state of one rotation attempt.
 private struct Attempt {
     let decision: RotationDecision
     var record: RotationRecord
     let startedAt: Date
-    /// Targets that hold, or may hold, the new token.
-    var holding: [String] = []
+    var revoked: [String] = []
+    var revocationErrors: [String] = []
 
     init(decision: RotationDecision, record: RotationRecord?, now: Date) {
         self.decision = decision

@@ -18,8 +18,10 @@ public struct RunJournal: Sendable {
     }
 
     /// Journals the start of a step and returns the clock reading to time it with.
-    public func begin(_ step: Step, rotation: String, target: String? = nil, tokenID: String? = nil) throws(StateError) -> ContinuousClock.Instant {
-        try store.append(StepRecord(runID: runID, rotationID: rotation, step: step, target: target, tokenID: tokenID, outcome: .started))
+    public func begin(
+        _ step: Step, rotation: String, target: String? = nil, tokenID: String? = nil, detail: String? = nil
+    ) throws(StateError) -> ContinuousClock.Instant {
+        try store.append(StepRecord(runID: runID, rotationID: rotation, step: step, target: target, tokenID: tokenID, outcome: .started, detail: detail))
         return .now
     }
 

@@ -3,7 +3,10 @@
 public enum Redactor {
     /// Prefixes of the token formats this tool handles (Envshed service and personal tokens,
     /// GitHub tokens, GitLab tokens).
-    static let prefixes = ["envshed_", "ghp_", "ghs_", "gho_", "ghu_", "github_pat_", "glpat-"]
+    static let prefixes = ["envshed_", "ghp_", "ghs_", "gho_", "ghu_", "ghr_", "github_pat_", "glpat-"]
+    /// A prefix followed by at least this many token characters, a digit among them, is a token;
+    /// `envshed_token` (a secret's name) is not.
+    static let minimumBodyLength = 12
 
     public static func scrub(_ text: String) -> String {
         guard prefixes.contains(where: { text.contains($0) }) else { return text }
@@ -11,17 +14,25 @@ public enum Redactor {
         var index = text.startIndex
         outer: while index < text.endIndex {
             for prefix in prefixes where text[index...].hasPrefix(prefix) {
-                var end = text.index(index, offsetBy: prefix.count)
-                while end < text.endIndex, text[end].isLetter || text[end].isNumber || text[end] == "_" || text[end] == "-" {
+                let bodyStart = text.index(index, offsetBy: prefix.count)
+                var end = bodyStart
+                while end < text.endIndex, isTokenCharacter(text[end]) {
                     end = text.index(after: end)
                 }
-                result += prefix + "<redacted>"
-                index = end
-                continue outer
+                let body = text[bodyStart..<end]
+                if body.count >= minimumBodyLength, body.contains(where: \.isNumber) {
+                    result += prefix + "<redacted>"
+                    index = end
+                    continue outer
+                }
             }
             result.append(text[index])
             index = text.index(after: index)
         }
         return result
+    }
+
+    private static func isTokenCharacter(_ character: Character) -> Bool {
+        character.isASCII && (character.isLetter || character.isNumber || character == "_" || character == "-")
     }
 }

@@ -30,10 +30,15 @@ public struct EnvshedSettings: Sendable {
     public var org: String
     public var token: CredentialReference
 
+    /// The plan's `api_url`, else `$ENVSHED_API_URL` (https, or http to loopback only, like the
+    /// plan's), else the default. Nil when the variable is not a usable URL.
     public func resolvedAPIURL(environment: [String: String]) -> URL? {
         if let apiURL { return apiURL }
         if let fromEnvironment = environment["ENVSHED_API_URL"], !fromEnvironment.isEmpty {
-            return URL(string: fromEnvironment)
+            guard let url = URL(string: fromEnvironment), let host = url.host,
+                  url.scheme == "https" || (url.scheme == "http" && PlanParser.isLoopback(host))
+            else { return nil }
+            return url
         }
         return URL(string: Self.defaultAPIURL)
     }

@@ -13,8 +13,12 @@ public struct RotationPlanner: Sendable {
     /// - Parameters:
     ///   - record: the state's record of this rotation, if any.
     ///   - liveTokens: the org's live tokens, from one list call per run.
+    ///   - unsettledTargets: targets an earlier attempt left holding another token than the current
+    ///     one (`TokenHoldings.unsettledTargets`); the rotation then rolls forward.
     ///   - force: rotate regardless of the lead time (`rotate ID`).
-    public func decide(_ rotation: Rotation, record: RotationRecord?, liveTokens: [ServiceToken], force: Bool = false) -> RotationDecision {
+    public func decide(
+        _ rotation: Rotation, record: RotationRecord?, liveTokens: [ServiceToken], unsettledTargets: [String] = [], force: Bool = false
+    ) -> RotationDecision {
         let live = Dictionary(liveTokens.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let current = currentToken(rotation, record: record, live: live)
         let serial = (record?.serial ?? 0) + 1
@@ -28,7 +32,11 @@ public struct RotationPlanner: Sendable {
             permission: rotation.permission,
             expiresInDays: rotation.expiresInDays
         )
-        let (verdict, nextDue) = verdict(rotation, current: current, force: force, adoptMissing: record?.tokenID == nil && rotation.adopt != nil && current == nil)
+        var (verdict, nextDue) = verdict(rotation, current: current, force: force, adoptMissing: record?.tokenID == nil && rotation.adopt != nil && current == nil)
+        if !verdict.isDue, !unsettledTargets.isEmpty {
+            verdict = .due(reason: "an interrupted or failed attempt left \(unsettledTargets.joined(separator: ", ")) holding another token; rolling forward")
+            nextDue = nil
+        }
         return RotationDecision(rotation: rotation, current: current, verdict: verdict, nextDue: nextDue, nextSerial: serial, request: request)
     }
 

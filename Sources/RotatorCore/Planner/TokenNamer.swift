@@ -30,10 +30,4 @@ public enum TokenNamer {
         }
         return candidate
     }
-
-    /// The description every created token carries: marks it as managed by this tool and names
-    /// the rotation and serial, so a token found in Envshed can be traced back to the plan.
-    public static func description(rotationID: String, serial: Int, runID: String) -> String {
-        "managed-by=envshed-rotator rotation=\(rotationID) serial=\(serial) run=\(runID)"
-    }
 }

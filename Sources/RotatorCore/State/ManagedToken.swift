@@ -12,12 +12,13 @@ public struct ManagedToken: Codable, Sendable, Hashable, FetchableRecord, Persis
     }
 
     public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
-        /// Created, not (yet) on every target and verified: a target may hold it, so it is revoked
-        /// only after a later rotation put its successor on every target.
+        /// Created, never promoted: left by a failed or interrupted attempt. Revoked as soon as no
+        /// declared target may hold it.
         case pending
         /// On every target and verified: the rotation's token.
         case current
-        /// Replaced on every target by a verified successor: safe to revoke, and to be revoked.
+        /// Was current; replaced by a verified successor. Revoked once no target may hold it and
+        /// its grace period is over.
         case superseded
         case revoked
     }
@@ -32,7 +33,27 @@ public struct ManagedToken: Codable, Sendable, Hashable, FetchableRecord, Persis
     public var runID: String
     public var status: Status
     public var createdAt: Date
+    /// Not revoked before this time (the rotation's grace period after promotion).
+    public var revokeAfter: Date?
     public var revokedAt: Date?
+
+    public init(
+        tokenID: String, rotationID: String, origin: Origin, name: String?, fingerprint: String?, expiresAt: Date?,
+        serial: Int, runID: String, status: Status, createdAt: Date, revokeAfter: Date? = nil, revokedAt: Date? = nil
+    ) {
+        self.tokenID = tokenID
+        self.rotationID = rotationID
+        self.origin = origin
+        self.name = name
+        self.fingerprint = fingerprint
+        self.expiresAt = expiresAt
+        self.serial = serial
+        self.runID = runID
+        self.status = status
+        self.createdAt = createdAt
+        self.revokeAfter = revokeAfter
+        self.revokedAt = revokedAt
+    }
 
     enum CodingKeys: String, CodingKey {
         case tokenID = "token_id"
@@ -45,6 +66,7 @@ public struct ManagedToken: Codable, Sendable, Hashable, FetchableRecord, Persis
         case runID = "run_id"
         case status
         case createdAt = "created_at"
+        case revokeAfter = "revoke_after"
         case revokedAt = "revoked_at"
     }
 }

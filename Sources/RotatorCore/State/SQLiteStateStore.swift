@@ -76,15 +76,17 @@ public final class SQLiteStateStore: StateStore {
                 table.column("origin", .text).notNull()
                 table.column("status", .text).notNull()
                 table.column("created_at", .datetime).notNull()
+                table.column("revoke_after", .datetime)
                 table.column("revoked_at", .datetime)
             }
             try db.create(table: "target") { table in
                 table.column("rotation_id", .text).notNull()
                 table.column("identity", .text).notNull()
                 table.column("label", .text).notNull()
-                table.column("token_id", .text).notNull()
+                table.column("possible_token_ids", .text).notNull()
+                table.column("verified_token_id", .text)
                 table.column("provider_updated_at", .datetime)
-                table.column("written_at", .datetime).notNull()
+                table.column("updated_at", .datetime).notNull()
                 table.primaryKey(["rotation_id", "identity"])
             }
             try db.create(table: "run") { table in
@@ -137,6 +139,14 @@ public final class SQLiteStateStore: StateStore {
 
     public func save(_ target: TargetRecord) throws(StateError) {
         try write { try target.save($0) }
+    }
+
+    public func commit(record: RotationRecord, tokens: [ManagedToken], targets: [TargetRecord]) throws(StateError) {
+        try write { db in
+            try record.save(db)
+            for token in tokens { try token.save(db) }
+            for target in targets { try target.save(db) }
+        }
     }
 
     public func begin(_ run: RunRecord) throws(StateError) {

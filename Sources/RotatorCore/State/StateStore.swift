@@ -13,6 +13,9 @@ public protocol StateStore: Sendable {
     func targets(rotation: String) throws(StateError) -> [TargetRecord]
     func save(_ target: TargetRecord) throws(StateError)
 
+    /// Saves the rotation's record, tokens and targets in one transaction: a promotion is all or nothing.
+    func commit(record: RotationRecord, tokens: [ManagedToken], targets: [TargetRecord]) throws(StateError)
+
     func begin(_ run: RunRecord) throws(StateError)
     func finish(runID: String, exitCode: Int, at: Date) throws(StateError)
     func append(_ step: StepRecord) throws(StateError)

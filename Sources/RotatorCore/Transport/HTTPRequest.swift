@@ -9,13 +9,20 @@ public struct HTTPRequest: Sendable {
     public var body: Data?
     /// Every request has an explicit deadline; a hung server must not hang the nightly run.
     public var timeout: Duration
+    /// Whether sending it twice does no harm, so the transport may retry it after a failure.
+    /// GET, PUT and DELETE are; a POST that creates something is not, unless the caller says so.
+    public var isIdempotent: Bool
 
-    public init(method: String, url: URL, headers: [String: String] = [:], body: Data? = nil, timeout: Duration = .seconds(30)) {
+    public init(
+        method: String, url: URL, headers: [String: String] = [:], body: Data? = nil, timeout: Duration = .seconds(30),
+        isIdempotent: Bool? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.isIdempotent = isIdempotent ?? ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"].contains(method)
     }
 
     /// True for methods that change something on the server (used by `plan`'s guarantee and by tests).
