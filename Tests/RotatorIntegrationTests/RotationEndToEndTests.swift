@@ -72,7 +72,7 @@ struct RotationEndToEndTests {
         try await Scenario.with { world in
             let old = world.seedToken(expiresInDays: 2)
             try world.writePlan(world.standardPlan(adoptProduction: old.id))
-            let result = try await world.rotator(["run", "--only", "api-production-ci", "--log-format", "json"])
+            let result = try await world.rotator(["run", "--only", "api-production-ci"])
             #expect(result.exitCode == 0, "\(result.all)")
             let lines = result.stderr.split(separator: "\n").compactMap {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]

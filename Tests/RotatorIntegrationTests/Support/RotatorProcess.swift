@@ -37,6 +37,12 @@ struct RotatorProcess {
     /// Runs the binary with `arguments` in `directory`, with only the given environment (plus PATH),
     /// so nothing from the developer's shell leaks in.
     static func run(_ arguments: [String], environment: [String: String], in directory: String) async throws -> Result {
+        let running = try start(arguments, environment: environment, in: directory)
+        return try await running.wait()
+    }
+
+    /// Starts the binary and returns at once; `Running.pid` lets a test signal it.
+    static func start(_ arguments: [String], environment: [String: String], in directory: String) throws -> Running {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -53,21 +59,69 @@ struct RotatorProcess {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
+        let exited = Exited()
+        process.terminationHandler = { _ in exited.signal() }
+        try process.run()
+        return Running(process: process, exited: exited, outPath: outPath, errPath: errPath, out: out, err: err)
+    }
+
+    final class Running: @unchecked Sendable {
+        let process: Process
+        fileprivate let exited: Exited
+        private let outPath: String
+        private let errPath: String
+        private let out: FileHandle
+        private let err: FileHandle
+
+        fileprivate init(process: Process, exited: Exited, outPath: String, errPath: String, out: FileHandle, err: FileHandle) {
+            self.process = process
+            self.exited = exited
+            self.outPath = outPath
+            self.errPath = errPath
+            self.out = out
+            self.err = err
+        }
+
+        var pid: Int32 { process.processIdentifier }
+
+        func wait() async throws -> Result {
+            await exited.wait()
+            try out.close()
+            try err.close()
+            let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+            let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+            return Result(exitCode: process.terminationStatus, stdout: stdout, stderr: stderr)
+        }
+    }
+}
+
+/// Becomes true once the process has exited; `wait` suspends until then.
+final class Exited: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func signal() {
+        lock.lock()
+        done = true
+        let pending = waiters
+        waiters = []
+        lock.unlock()
+        for waiter in pending { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if done {
+                lock.unlock()
+                continuation.resume()
+            } else {
+                waiters.append(continuation)
+                lock.unlock()
             }
         }
-        try out.close()
-        try err.close()
-        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(atPath: outPath)
-        try? FileManager.default.removeItem(atPath: errPath)
-        return Result(exitCode: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RotatorEmulators
+import Synchronization
 import Testing
 
 /// One test's world: fresh Envshed and GitHub emulators on loopback, a private working folder
@@ -18,6 +19,12 @@ final class Scenario: Sendable {
     let directory: String
     let adminToken: String
     let githubToken: String
+    /// Called for every request either emulator sees, in both phases.
+    private let hooks = Mutex<[@Sendable (ObservedRequest) -> Void]>([])
+    /// SPEC I1 checked live: every revocation of a token that a target still holds.
+    private let violations = Mutex<[String]>([])
+    /// The GitHub secrets the tests' plans write; the I1 monitor looks at these.
+    static let watchedSecrets: [(repository: String, environment: String?)] = [("acme/api", nil), ("acme/api", "production"), ("acme/web", nil)]
 
     var stateDirectory: String { directory + "/state" }
     var planPath: String { directory + "/plan.yaml" }
@@ -35,8 +42,9 @@ final class Scenario: Sendable {
         self.githubToken = githubToken
     }
 
-    /// Runs `body` in a fresh world and stops the emulators afterwards, whatever happened.
-    static func with(_ body: (Scenario) async throws -> Void) async throws {
+    /// Runs `body` in a fresh world and stops the emulators afterwards, whatever happened. Every
+    /// test also checks the live I1 monitor: no token was revoked while a target held it.
+    static func with(_ body: (Scenario) async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let scenario = try await start()
         do {
             try await body(scenario)
@@ -44,6 +52,7 @@ final class Scenario: Sendable {
             await scenario.stop()
             throw error
         }
+        #expect(scenario.outageViolations.isEmpty, "I1 broken: \(scenario.outageViolations)", sourceLocation: sourceLocation)
         await scenario.stop()
     }
 
@@ -63,11 +72,37 @@ final class Scenario: Sendable {
         github.addRepository("acme/web", id: 102)
         let envshedServer = try await envshed.start()
         let githubServer = try await github.start()
-        return Scenario(
+        let scenario = Scenario(
             envshed: envshed, github: github, envshedServer: envshedServer, githubServer: githubServer,
             directory: directory, adminToken: adminToken, githubToken: githubToken
         )
+        envshed.observe { [scenario] request in scenario.observed(request) }
+        github.observe { [scenario] request in scenario.observed(request) }
+        scenario.onRequest { [scenario] request in scenario.checkNoOutage(request) }
+        return scenario
     }
+
+    /// Adds a hook called for every request both emulators see (arrival and after handling).
+    func onRequest(_ hook: @escaping @Sendable (ObservedRequest) -> Void) {
+        hooks.withLock { $0.append(hook) }
+    }
+
+    private func observed(_ request: ObservedRequest) {
+        for hook in hooks.withLock({ $0 }) { hook(request) }
+    }
+
+    /// I1: when a revocation arrives, no watched secret may hold the token being revoked.
+    private func checkNoOutage(_ request: ObservedRequest) {
+        guard request.phase == .received, request.method == "DELETE", request.path.hasPrefix("/api/v1/service-tokens/") else { return }
+        let id = String(request.path.split(separator: "/").last ?? "")
+        guard let value = envshed.token(id: id)?.value else { return }
+        for (repository, environment) in Self.watchedSecrets where github.secretValue(repository: repository, environment: environment, name: "ENVSHED_TOKEN") == value {
+            violations.withLock { $0.append("token \(id) revoked while github:\(repository)\(environment.map { "@\($0)" } ?? "") still holds it") }
+        }
+    }
+
+    /// Revocations of a token a target still held (SPEC I1), seen by the live monitor.
+    var outageViolations: [String] { violations.withLock { $0 } }
 
     func stop() async {
         await envshedServer.stop()
@@ -132,9 +167,14 @@ final class Scenario: Sendable {
 
     /// Runs the binary with the plan and the two credentials in its environment.
     func rotator(_ arguments: [String], extraEnvironment: [String: String] = [:]) async throws -> RotatorProcess.Result {
+        try await startRotator(arguments, extraEnvironment: extraEnvironment).wait()
+    }
+
+    /// Starts the binary without waiting, for tests that signal it.
+    func startRotator(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws -> RotatorProcess.Running {
         var environment = ["ENVSHED_TOKEN": adminToken, "GITHUB_TOKEN": githubToken]
         environment.merge(extraEnvironment) { _, new in new }
-        return try await RotatorProcess.run(arguments + ["--config", planPath], environment: environment, in: directory)
+        return try RotatorProcess.start(arguments + ["--config", planPath, "--log-format", "json"], environment: environment, in: directory)
     }
 
     /// Every request either emulator received, as "METHOD path" lines.
