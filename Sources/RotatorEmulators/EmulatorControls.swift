@@ -33,7 +33,7 @@ final class EmulatorControls: Sendable {
     /// the request should go on to normal handling (after a delay).
     func apply(_ behavior: InjectedFault.Behavior) async -> Response? {
         switch behavior {
-        case .answer:
+        case .answer, .applyThenDrop:
             return nil
         case .delay(let duration):
             try? await Task.sleep(for: duration)
@@ -48,7 +48,7 @@ final class EmulatorControls: Sendable {
     }
 
     /// Promises a body and closes the connection instead: the client sees the connection drop.
-    private static func dropped() -> Response {
+    static func dropped() -> Response {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         return Response(status: .ok, headers: fields, body: ResponseBody(contentLength: 64) { _ in

@@ -152,12 +152,14 @@ public final class EnvshedEmulator: Sendable {
         let rawPath = request.uri.path
         await controls.received(method: method, path: rawPath)
         var fault = faults.fault(method: method, path: rawPath)
+        var dropAfterHandling = false
         if let behavior = fault?.behavior {
             if let dropped = await controls.apply(behavior) {
                 recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
                 return dropped
             }
             if case .delay = behavior { fault = nil }
+            if case .applyThenDrop = behavior { fault = nil; dropAfterHandling = true }
         }
         let reply: JSONResponse
         if let fault {
@@ -171,6 +173,7 @@ public final class EnvshedEmulator: Sendable {
         }
         recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
         controls.handled(method: method, path: rawPath, status: reply.status)
+        if dropAfterHandling { return EmulatorControls.dropped() }
         return reply.makeResponse(contentType: "application/json")
     }
 

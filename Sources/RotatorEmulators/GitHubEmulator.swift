@@ -190,12 +190,14 @@ public final class GitHubEmulator: Sendable {
         await controls.received(method: method, path: rawPath)
         var reply: JSONResponse
         var fault = faults.fault(method: method, path: rawPath)
+        var dropAfterHandling = false
         if let behavior = fault?.behavior {
             if let dropped = await controls.apply(behavior) {
                 recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
                 return dropped
             }
             if case .delay = behavior { fault = nil }
+            if case .applyThenDrop = behavior { fault = nil; dropAfterHandling = true }
         }
         if let fault {
             reply =
@@ -239,6 +241,7 @@ public final class GitHubEmulator: Sendable {
             state.withLock { $0.writes.append(write) }
         }
         controls.handled(method: method, path: rawPath, status: reply.status)
+        if dropAfterHandling { return EmulatorControls.dropped() }
         return reply.makeResponse(contentType: "application/json; charset=utf-8")
     }
 

@@ -13,6 +13,9 @@ public struct InjectedFault: Sendable {
         case hang
         /// Sends the status line and headers, then closes the connection before the body.
         case dropConnection
+        /// Handles the request normally (it takes effect), then drops the connection instead of
+        /// answering: the client cannot know whether it worked.
+        case applyThenDrop
     }
 
     /// The HTTP method to match (case-insensitive), or nil for any method.
@@ -76,6 +79,11 @@ public struct InjectedFault: Sendable {
     /// The connection closes after the headers, before the body.
     public static func dropConnection(method: String? = nil, pathContains: String? = nil, skip: Int = 0, times: Int = 1) -> InjectedFault {
         InjectedFault(method: method, pathContains: pathContains, status: 200, skip: skip, times: times, behavior: .dropConnection)
+    }
+
+    /// The request takes effect, but its answer is lost.
+    public static func applyThenDrop(method: String? = nil, pathContains: String? = nil, skip: Int = 0, times: Int = 1) -> InjectedFault {
+        InjectedFault(method: method, pathContains: pathContains, status: 200, skip: skip, times: times, behavior: .applyThenDrop)
     }
 
     /// A 200 whose body is not valid JSON.

@@ -51,7 +51,7 @@ public struct Rotator: Sendable {
         } catch {
             throw SetupError(message: "envshed.token: \(error)")
         }
-        return EnvshedClient(transport: environment.transport, baseURL: baseURL, org: plan.envshed.org, credential: credential)
+        return EnvshedClient(transport: environment.transport, baseURL: baseURL, org: plan.envshed.org, credential: credential, timeout: plan.httpTimeout)
     }
 
     /// Clients only for providers that the selected rotations write to, so a plan's unused
@@ -62,7 +62,7 @@ public struct Rotator: Sendable {
         if usesGitHub, let settings = plan.github {
             do {
                 let credential = try settings.token.resolve(environment: environment.variables)
-                github = GitHubClient(transport: environment.transport, baseURL: settings.apiURL, credential: credential)
+                github = GitHubClient(transport: environment.transport, baseURL: settings.apiURL, credential: credential, timeout: plan.httpTimeout)
             } catch {
                 throw SetupError(message: "providers.github.token: \(error)")
             }

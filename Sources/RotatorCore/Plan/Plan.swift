@@ -11,6 +11,8 @@ public struct Plan: Sendable {
     public var stateDirectory: String?
     /// Rotations in flight at once.
     public var concurrency: Int
+    /// Deadline of every HTTP request (`http_timeout_seconds`, default 30).
+    public var httpTimeout: Duration
     public var envshed: EnvshedSettings
     public var github: GitHubSettings?
     public var rotations: [Rotation]

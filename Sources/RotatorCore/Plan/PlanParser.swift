@@ -4,7 +4,7 @@ import Yams
 /// Turns the composed YAML tree into a `Plan`, checking types, ranges and references on the way.
 /// Cross-rotation checks (duplicate ids and targets, literal secrets anywhere) live in `PlanChecks`.
 struct PlanParser {
-    static let topLevelKeys = ["version", "state_dir", "concurrency", "envshed", "providers", "defaults", "rotations"]
+    static let topLevelKeys = ["version", "state_dir", "concurrency", "http_timeout_seconds", "envshed", "providers", "defaults", "rotations"]
     static let rotationKeys = [
         "id", "purpose", "scope", "project", "environment", "permission", "expires_in_days",
         "rotate_before_days", "warn_before_days", "grace_minutes", "name", "adopt", "targets", "verify",
@@ -32,6 +32,10 @@ struct PlanParser {
             reader.error(node, "concurrency: must be between 1 and 256, got \(concurrency)")
         }
 
+        let httpTimeout = reader.int(top, "http_timeout_seconds") ?? 30
+        if httpTimeout < 1 || httpTimeout > 600, let node = top.node("http_timeout_seconds") {
+            reader.error(node, "http_timeout_seconds: must be between 1 and 600, got \(httpTimeout)")
+        }
         let envshed = top.node("envshed").flatMap { parseEnvshed($0) }
         if !top.has("envshed") { reader.error(root, "plan: missing required key 'envshed'") }
         let github = top.node("providers").flatMap { parseProviders($0) } ?? nil
@@ -54,6 +58,7 @@ struct PlanParser {
         _ = location
         return Plan(
             path: reader.file, version: version, stateDirectory: stateDirectory, concurrency: concurrency,
+            httpTimeout: .seconds(httpTimeout),
             envshed: envshed, github: github, rotations: rotations, warnings: []
         )
     }

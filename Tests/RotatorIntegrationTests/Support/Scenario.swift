@@ -121,10 +121,11 @@ final class Scenario: Sendable {
 
     /// The standard plan: `api-production-ci` writes two secrets of `acme/api`; `web-staging-ci`
     /// writes one of `acme/web`. `adopt` ids are optional.
-    func standardPlan(adoptProduction: String? = nil, adoptStaging: String? = nil, warnBeforeDays: Int = 3) -> String {
+    func standardPlan(adoptProduction: String? = nil, adoptStaging: String? = nil, warnBeforeDays: Int = 3, httpTimeoutSeconds: Int = 30) -> String {
         """
         version: 1
         state_dir: \(stateDirectory)
+        http_timeout_seconds: \(httpTimeoutSeconds)
         envshed:
           api_url: \(envshedServer.baseURL.absoluteString)
           org: acme

@@ -10,12 +10,14 @@ public struct GitHubClient: Sendable {
     private let transport: any HTTPTransport
     private let baseURL: URL
     private let credential: Secret
+    private let timeout: Duration
     let publicKeys: PublicKeyCache
 
-    public init(transport: any HTTPTransport, baseURL: URL, credential: Secret) {
+    public init(transport: any HTTPTransport, baseURL: URL, credential: Secret, timeout: Duration = .seconds(30)) {
         self.transport = transport
         self.baseURL = baseURL
         self.credential = credential
+        self.timeout = timeout
         self.publicKeys = PublicKeyCache()
     }
 
@@ -36,7 +38,7 @@ public struct GitHubClient: Sendable {
             body = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
             headers["Content-Type"] = "application/json"
         }
-        let request = HTTPRequest(method: method, url: url, headers: headers, body: body)
+        let request = HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: timeout)
         let started = ContinuousClock.now
         let response: HTTPResponse
         do {
