@@ -41,23 +41,52 @@ enum PlanChecks {
         }
     }
 
+    /// Most values a plan may expand to. YAML aliases can make a small file expand exponentially
+    /// ("billion laughs"); a real plan of thousands of rotations stays far below this.
+    static let maximumNodes = 2_000_000
+
+    /// Counts the values the plan expands to, aliases followed; nil when over `maximumNodes`.
+    static func expandedSize(of node: Node) -> Int? {
+        var count = 0
+        var stack = [node]
+        while let next = stack.popLast() {
+            count += 1
+            if count > maximumNodes { return nil }
+            switch next {
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    stack.append(key)
+                    stack.append(value)
+                }
+            case .sequence(let sequence):
+                stack.append(contentsOf: sequence)
+            case .scalar, .alias:
+                break
+            }
+        }
+        return count
+    }
+
     /// A credential pasted into any field (a name, an id, a comment-like value) is refused: the
     /// plan lives in git.
     static func literalSecrets(in node: Node, reader: inout YAMLReader) {
-        switch node {
-        case .scalar(let scalar):
-            if Redactor.scrub(scalar.string) != scalar.string {
-                reader.error(node, "this value looks like a literal secret; the plan lives in git, so reference credentials with env:NAME, file:/path or systemd:NAME")
+        var stack = [node]
+        while let next = stack.popLast() {
+            switch next {
+            case .scalar(let scalar):
+                if Redactor.scrub(scalar.string) != scalar.string {
+                    reader.error(next, "this value looks like a literal secret; the plan lives in git, so reference credentials with env:NAME, file:/path or systemd:NAME")
+                }
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    stack.append(value)
+                    stack.append(key)
+                }
+            case .sequence(let sequence):
+                stack.append(contentsOf: sequence.reversed())
+            case .alias:
+                break
             }
-        case .mapping(let mapping):
-            for (key, value) in mapping {
-                literalSecrets(in: key, reader: &reader)
-                literalSecrets(in: value, reader: &reader)
-            }
-        case .sequence(let sequence):
-            for item in sequence { literalSecrets(in: item, reader: &reader) }
-        case .alias:
-            break
         }
     }
 }

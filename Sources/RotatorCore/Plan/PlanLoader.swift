@@ -7,7 +7,13 @@ public enum PlanLoader {
     ///   - path: the plan file.
     ///   - strict: policy warnings become errors (`validate --strict`).
     /// - Throws: `PlanError` with every problem, each as `file:line:col: message`.
+    /// Larger than any real plan (5,000 rotations are under 2 MiB); refusing early bounds memory.
+    public static let maximumSize = 32 << 20
+
     public static func load(path: String, strict: Bool = false) throws(PlanError) -> Plan {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maximumSize {
+            throw PlanError.unreadable(path: path, reason: "the file is \(size >> 20) MiB; a plan may be at most \(maximumSize >> 20) MiB")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
             throw PlanError.unreadable(path: path, reason: reason)
@@ -32,6 +38,12 @@ public enum PlanLoader {
             throw PlanError.invalid(diagnostics: [syntaxDiagnostic(error, file: file)])
         }
 
+        guard PlanChecks.expandedSize(of: root) != nil else {
+            throw PlanError.invalid(diagnostics: [PlanDiagnostic(
+                .error, at: SourceLocation(file: file, line: 1, column: 1),
+                "the plan expands to more than \(PlanChecks.maximumNodes) values (YAML aliases nested too deep?); refusing to read it"
+            )])
+        }
         var parser = PlanParser(file: file)
         PlanChecks.literalSecrets(in: root, reader: &parser.reader)
         let parsed = parser.parse(root)
