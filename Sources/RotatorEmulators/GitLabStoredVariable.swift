@@ -10,4 +10,19 @@ public struct GitLabStoredVariable: Sendable, Equatable {
     public var hidden: Bool
     public var description: String?
     public var variableType: String
+
+    public init(
+        key: String, value: String, environmentScope: String = "*", masked: Bool = false, protected: Bool = false, raw: Bool = false,
+        hidden: Bool = false, description: String? = nil, variableType: String = "env_var"
+    ) {
+        self.key = key
+        self.value = value
+        self.environmentScope = environmentScope
+        self.masked = masked
+        self.protected = protected
+        self.raw = raw
+        self.hidden = hidden
+        self.description = description
+        self.variableType = variableType
+    }
 }
