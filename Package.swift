@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libsodium from the system (Debian: libsodium-dev): sealed boxes for GitHub secrets, SHA-256.
@@ -32,10 +33,13 @@ let package = Package(
             ]
         ),
         // All behaviour: plan, planner, executor, Envshed client, targets, transport, state, logs.
+        // swift-crypto's _CryptoExtras signs the GitHub App JWT (RS256).
         .target(
             name: "RotatorCore",
             dependencies: [
                 "CSodium",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -46,6 +50,8 @@ let package = Package(
             name: "RotatorEmulators",
             dependencies: [
                 "CSodium",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -63,6 +69,8 @@ let package = Package(
             name: "RotatorCoreTests",
             dependencies: [
                 "RotatorCore",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -73,6 +81,7 @@ let package = Package(
                 "CSodium",
                 "RotatorCore",
                 "RotatorEmulators",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -16,29 +16,42 @@ public struct DemoRunner: Sendable {
     }
 
     public func run() async -> ExitStatus {
-        let world = DemoWorld()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("envshed-rotator-demo-\(UUID().uuidString.prefix(8))").path
         var servers: [EmulatorServer] = []
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
+            let world = try DemoWorld()
             let envshedServer = try await world.envshed.start()
             servers.append(envshedServer)
             let githubServer = try await world.github.start()
             servers.append(githubServer)
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let gitlabServer = try await world.gitlab.start()
+            servers.append(gitlabServer)
+            let kubernetesServer = try await world.kubernetes.start()
+            servers.append(kubernetesServer)
+            let endpoints = DemoWorld.Endpoints(
+                envshed: envshedServer.baseURL, github: githubServer.baseURL, gitlab: gitlabServer.baseURL, kubernetes: kubernetesServer.baseURL
+            )
+            try FileManager.default.createDirectory(atPath: directory + "/agent", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            chmod(directory, 0o700)
+            // The App's key, as GitHub lets you download it: a credential file only we may read.
+            FileManager.default.createFile(atPath: directory + "/app.pem", contents: Data(world.appPrivateKeyPEM.utf8), attributes: [.posixPermissions: 0o600])
             let planPath = directory + "/plan.yaml"
-            try world.plan(envshedURL: envshedServer.baseURL, githubURL: githubServer.baseURL)
-                .write(toFile: planPath, atomically: true, encoding: .utf8)
+            let planText = world.plan(endpoints, directory: directory)
+            try planText.write(toFile: planPath, atomically: true, encoding: .utf8)
 
             let environment = RotatorEnvironment(
-                variables: ["ENVSHED_TOKEN": world.envshedAdminToken, "GITHUB_TOKEN": world.githubToken],
+                variables: [
+                    "ENVSHED_TOKEN": world.envshedAdminToken, "GITLAB_TOKEN": world.gitlabToken, "KUBE_TOKEN": world.kubernetesToken,
+                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                ],
                 transport: RetryingTransport(URLSessionTransport(), policy: .standard, logger: logger), logger: logger, stateDirectory: directory + "/state"
             )
             let rotator = Rotator(environment: environment, planPath: planPath)
 
-            section("Emulators on loopback: Envshed \(envshedServer.baseURL.absoluteString), GitHub \(githubServer.baseURL.absoluteString)")
+            section("Emulators on loopback: Envshed \(envshedServer.baseURL.absoluteString), GitHub \(githubServer.baseURL.absoluteString), GitLab \(gitlabServer.baseURL.absoluteString), Kubernetes \(kubernetesServer.baseURL.absoluteString)")
             write("Plan written to \(planPath):\n")
-            write(world.plan(envshedURL: envshedServer.baseURL, githubURL: githubServer.baseURL))
+            write(planText)
 
             section("envshed-rotator validate")
             show(rotator.validate(strict: false))
@@ -53,8 +66,8 @@ public struct DemoRunner: Sendable {
             section("envshed-rotator status")
             show(rotator.status(json: false))
 
-            section("What each target holds now (decrypted by the GitHub emulator, shown by fingerprint)")
-            for line in world.targetReport() { write(line) }
+            section("What each target holds now (as each emulator decodes it, shown by fingerprint)")
+            for line in world.targetReport(directory: directory) { write(line) }
 
             section("Tokens in Envshed")
             for line in world.tokenReport() { write(line) }

@@ -2,21 +2,38 @@ import Foundation
 import RotatorCore
 import RotatorEmulators
 
-/// The demo's organisation: one Envshed org with a project and two environments, two GitHub
-/// repositories, a token in use today that expires in five days (adopted, so due), and a second
-/// rotation that has no token yet.
+/// The demo's organisation: one Envshed org with a project and two environments; a GitHub
+/// organization with two repositories, reached as a GitHub App; a GitLab project and group; a
+/// Kubernetes namespace with a Deployment; a token in use today that expires in five days
+/// (adopted, so due) and fans out to all five kinds of target; and a second rotation that has no
+/// token yet.
 struct DemoWorld: Sendable {
     let envshedAdminToken = "demo-envshed-admin-" + UUID().uuidString.lowercased()
-    let githubToken = "demo-github-" + UUID().uuidString.lowercased()
+    let gitlabToken = "demo-gitlab-" + UUID().uuidString.lowercased()
+    let kubernetesToken = "demo-kubernetes-" + UUID().uuidString.lowercased()
     let envshed: EnvshedEmulator
     let github: GitHubEmulator
+    let gitlab: GitLabEmulator
+    let kubernetes: KubernetesEmulator
     let adoptedTokenID: String
+    /// The App's private key, as GitHub would let you download it; written to the demo folder 0600.
+    let appPrivateKeyPEM: String
 
     static let projectID = "3f1c2b7e-5a1d-4c3e-9b8a-2d4f6e8a0c11"
     static let productionID = "9ab2c4d6-1e3f-4a5b-8c7d-0e1f2a3b4c5d"
     static let stagingID = "7c6d5e4f-3a2b-4c1d-9e8f-7a6b5c4d3e2f"
+    static let appID = 12345
+    static let installationID = 678
 
-    init() {
+    /// Where the emulators listen.
+    struct Endpoints {
+        var envshed: URL
+        var github: URL
+        var gitlab: URL
+        var kubernetes: URL
+    }
+
+    init() throws {
         envshed = EnvshedEmulator(org: "acme", adminToken: envshedAdminToken)
         envshed.addProject(slug: "api", id: Self.projectID)
         envshed.addEnvironment(project: "api", slug: "production", id: Self.productionID, secrets: [
@@ -29,22 +46,39 @@ struct DemoWorld: Sendable {
             name: "API deploy token (created by hand)", scope: "environment", projectID: Self.projectID,
             environmentID: Self.productionID, permission: "read", expiresAt: Date().addingTimeInterval(5 * 86_400)
         ).id
-        github = GitHubEmulator(acceptedTokens: [githubToken])
+        github = GitHubEmulator(acceptedTokens: [])
         github.addRepository("acme/api", id: 1_296_269, environments: ["production"])
         github.addRepository("acme/web", id: 1_296_270)
+        github.addOrganization("acme")
+        appPrivateKeyPEM = try github.addApp(id: Self.appID, installationID: Self.installationID)
+        gitlab = GitLabEmulator(acceptedTokens: [gitlabToken])
+        gitlab.addProject(path: "acme/api", id: 4_242)
+        gitlab.addGroup(path: "acme", id: 77)
+        kubernetes = KubernetesEmulator(acceptedTokens: [kubernetesToken])
+        kubernetes.addNamespace("api")
+        kubernetes.addDeployment(namespace: "api", name: "api")
     }
 
-    func plan(envshedURL: URL, githubURL: URL) -> String {
+    /// The file target's path inside the demo's temporary folder.
+    static func tokenFile(in directory: String) -> String { directory + "/agent/envshed-token" }
+
+    func plan(_ endpoints: Endpoints, directory: String) -> String {
         """
         version: 1
         envshed:
-          api_url: \(envshedURL.absoluteString)
+          api_url: \(endpoints.envshed.absoluteString)
           org: acme
           token: env:ENVSHED_TOKEN
         providers:
           github:
-            api_url: \(githubURL.absoluteString)
-            token: env:GITHUB_TOKEN
+            api_url: \(endpoints.github.absoluteString)
+            app: { id: \(Self.appID), installation_id: \(Self.installationID), private_key: file:\(directory)/app.pem }
+          gitlab:
+            api_url: \(endpoints.gitlab.absoluteString)/api/v4
+            token: env:GITLAB_TOKEN
+          kubernetes:
+            api_url: \(endpoints.kubernetes.absoluteString)
+            token: env:KUBE_TOKEN
         defaults:
           expires_in_days: 30
           rotate_before_days: 7
@@ -58,6 +92,10 @@ struct DemoWorld: Sendable {
             targets:
               - github: { repo: acme/api, secret: ENVSHED_TOKEN }
               - github: { repo: acme/api, environment: production, secret: ENVSHED_TOKEN }
+              - github: { org: acme, secret: ENVSHED_TOKEN, visibility: selected, repos: [acme/api] }
+              - gitlab: { project: acme/api, variable: ENVSHED_TOKEN, environment_scope: production, masked: true, protected: true }
+              - kubernetes: { namespace: api, secret: envshed, key: ENVSHED_TOKEN, restart: deployment/api }
+              - file: { path: \(Self.tokenFile(in: directory)), mode: "0600", then: [test, -s, \(Self.tokenFile(in: directory))] }
             verify:
               expect_keys: [DATABASE_URL]
           - id: web-staging-ci
@@ -67,27 +105,37 @@ struct DemoWorld: Sendable {
             environment: { slug: staging, id: \(Self.stagingID) }
             targets:
               - github: { repo: acme/web, secret: ENVSHED_TOKEN }
+              - gitlab: { group: acme, variable: ENVSHED_STAGING_TOKEN, masked_and_hidden: true }
 
         """
     }
 
-    /// Which token each target holds: the emulator decrypts what it received; we match the value
-    /// against the tokens Envshed knows and print only the token's id, name and fingerprint.
-    func targetReport() -> [String] {
-        let targets: [(String, String?, String)] = [
-            ("acme/api", nil, "ENVSHED_TOKEN"), ("acme/api", "production", "ENVSHED_TOKEN"), ("acme/web", nil, "ENVSHED_TOKEN"),
+    /// Which token each target holds, as each emulator decodes it (the file as read from disk); we
+    /// match the value against the tokens Envshed knows and print only id, name and fingerprint.
+    func targetReport(directory: String) -> [String] {
+        let holdings: [(String, String?)] = [
+            ("github:acme/api/ENVSHED_TOKEN", github.secretValue(repository: "acme/api", name: "ENVSHED_TOKEN")),
+            ("github:acme/api@production/ENVSHED_TOKEN", github.secretValue(repository: "acme/api", environment: "production", name: "ENVSHED_TOKEN")),
+            ("github:org/acme/ENVSHED_TOKEN", github.organizationSecretValue(org: "acme", name: "ENVSHED_TOKEN")),
+            ("gitlab:acme/api/ENVSHED_TOKEN[production]", gitlab.variable(project: "acme/api", key: "ENVSHED_TOKEN", environmentScope: "production")?.value),
+            ("kubernetes:api/envshed#ENVSHED_TOKEN", kubernetes.secretValue(namespace: "api", name: "envshed", key: "ENVSHED_TOKEN")),
+            ("file:\(Self.tokenFile(in: directory))", try? String(contentsOfFile: Self.tokenFile(in: directory), encoding: .utf8)),
+            ("github:acme/web/ENVSHED_TOKEN", github.secretValue(repository: "acme/web", name: "ENVSHED_TOKEN")),
+            ("gitlab:group:acme/ENVSHED_STAGING_TOKEN[*]", gitlab.variable(group: "acme", key: "ENVSHED_STAGING_TOKEN")?.value),
         ]
-        return targets.map { repository, environment, name in
-            let label = "github:\(repository)\(environment.map { "@\($0)" } ?? "")/\(name)"
-            guard let value = github.secretValue(repository: repository, environment: environment, name: name) else {
-                return "  \(label): (empty)"
-            }
+        var lines = holdings.map { label, value in
+            guard let value else { return "  \(label): (empty)" }
             let fingerprint = Secret(value).fingerprint
             guard let token = envshed.tokens.first(where: { $0.value == value }) else {
                 return "  \(label): a value Envshed does not know (fingerprint \(fingerprint))"
             }
             return "  \(label): \"\(token.name)\" (\(token.id), fingerprint \(fingerprint)) — \(token.isLive ? "live" : "REVOKED")"
         }
+        if let restartedAt = kubernetes.deployment(namespace: "api", name: "api")?.templateAnnotations["kubectl.kubernetes.io/restartedAt"] {
+            lines.append("  kubernetes:api deployment/api restarted at \(restartedAt)")
+        }
+        lines.append("  GitHub App installation tokens minted this run: \(github.installationTokens.count)")
+        return lines
     }
 
     func tokenReport() -> [String] {

@@ -2,9 +2,12 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Synchronization
+import _CryptoExtras
 
-/// A loopback emulator of GitHub's REST API for Actions secrets (API version 2022-11-28), repository
-/// and environment scopes: public keys, sealed-box `PUT`s, and metadata reads.
+/// A loopback emulator of GitHub's REST API for Actions secrets (API version 2022-11-28), repository,
+/// environment and organization scopes: public keys, sealed-box `PUT`s, and metadata reads; the
+/// repository look-up (`GET /repos/{owner}/{repo}`); and GitHub App authentication (an RS256 JWT
+/// exchanged for an installation token at `POST /app/installations/{id}/access_tokens`).
 ///
 /// It follows GitHub's documented behaviour and error bodies, decrypts every value with the scope's
 /// own key pair (so a value sealed for the wrong key or scope is refused, as GitHub does), and is
@@ -17,6 +20,10 @@ public final class GitHubEmulator: Sendable {
         var issuedKeyIDs: Set<String> = []
         var rateLimitRemaining = GitHubEmulator.rateLimit
         var writes: [GitHubSecretWrite] = []
+        /// Keyed by the lowercased login.
+        var organizations: [String: GitHubOrganization] = [:]
+        var apps: [Int: GitHubApp] = [:]
+        var installationTokens: [GitHubInstallationToken] = []
     }
 
     /// A secret scope as named in a path.
@@ -34,6 +41,11 @@ public final class GitHubEmulator: Sendable {
     private enum Route {
         case publicKey(ScopeAddress)
         case secret(ScopeAddress, name: String)
+        case organizationPublicKey(org: String)
+        case organizationSecret(org: String, name: String)
+        case organizationSecretRepositories(org: String, name: String)
+        case repository(owner: String, repo: String)
+        case installationToken(installationID: String)
     }
 
     private static let apiVersion = "2022-11-28"
@@ -91,6 +103,33 @@ public final class GitHubEmulator: Sendable {
                 environments: scopes
             )
         }
+    }
+
+    /// Adds an organization with its own Actions secret scope (a fresh key pair and key id). Its
+    /// repositories are those added with `addRepository("ORG/…")`.
+    public func addOrganization(_ name: String) {
+        state.withLock { state in
+            state.organizations[name.lowercased()] = GitHubOrganization(name: name, scope: Self.makeScope(&state))
+        }
+    }
+
+    /// Registers a GitHub App and its installation; JWTs must verify with `publicKeyPEM`.
+    ///
+    /// - Parameters:
+    ///   - id: the App id, the JWT's `iss`.
+    ///   - installationID: the one installation whose tokens the App may request.
+    ///   - publicKeyPEM: the public half of the App's key (`BEGIN PUBLIC KEY`).
+    public func addApp(id: Int, installationID: Int, publicKeyPEM: String) throws {
+        let key = try _RSA.Signing.PublicKey(pemRepresentation: publicKeyPEM)
+        state.withLock { $0.apps[id] = GitHubApp(id: id, installationID: installationID, publicKey: key) }
+    }
+
+    /// Registers a GitHub App with a fresh 2048-bit key, as GitHub's "Generate a private key"
+    /// button does, and returns the private key's PEM (PKCS#1, `BEGIN RSA PRIVATE KEY`).
+    public func addApp(id: Int, installationID: Int) throws -> String {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        try addApp(id: id, installationID: installationID, publicKeyPEM: key.publicKey.pemRepresentation)
+        return key.pemRepresentation
     }
 
     /// Gives the scope a new key pair and key id, as when GitHub rotates a public key: values sealed
@@ -160,6 +199,26 @@ public final class GitHubEmulator: Sendable {
         }
     }
 
+    /// The plaintext of an organization secret, as the client sealed it; nil when there is none.
+    public func organizationSecretValue(org: String, name: String) -> String? {
+        state.withLock { $0.organizations[org.lowercased()]?.scope.secrets[name.uppercased()]?.value }
+    }
+
+    /// Who may read an organization secret: its visibility and, for `selected`, the repository ids.
+    public func organizationSecretAccess(org: String, name: String) -> (visibility: String, repositoryIDs: [Int])? {
+        state.withLock { state in
+            guard let organization = state.organizations[org.lowercased()], let visibility = organization.visibility[name.uppercased()] else {
+                return nil
+            }
+            return (visibility, organization.selectedRepositoryIDs[name.uppercased()] ?? [])
+        }
+    }
+
+    /// Every installation token issued, in order.
+    public var installationTokens: [GitHubInstallationToken] {
+        state.withLock { $0.installationTokens }
+    }
+
     /// Every secret `PUT` received, accepted or rejected, in order.
     public var writes: [GitHubSecretWrite] {
         state.withLock { $0.writes }
@@ -205,7 +264,7 @@ public final class GitHubEmulator: Sendable {
                 ?? Self.error(fault.status, HTTPReasonPhrase.phrase(for: fault.status)).response
         } else {
             do {
-                try checkHeaders(of: request)
+                try checkHeaders(of: request, route: route)
                 reply = try await handle(request, method: method, route: route)
             } catch {
                 reply = error.response
@@ -234,10 +293,15 @@ public final class GitHubEmulator: Sendable {
             let write = GitHubSecretWrite(
                 repository: address.fullName,
                 environment: address.environment,
+                organization: nil,
                 name: name,
                 status: reply.status,
                 at: Date()
             )
+            state.withLock { $0.writes.append(write) }
+        }
+        if method == "PUT", case .organizationSecret(let org, let name)? = route {
+            let write = GitHubSecretWrite(repository: nil, environment: nil, organization: org, name: name, status: reply.status, at: Date())
             state.withLock { $0.writes.append(write) }
         }
         controls.handled(method: method, path: rawPath, status: reply.status)
@@ -258,6 +322,21 @@ public final class GitHubEmulator: Sendable {
         if let values = path.captures("repos/{owner}/{repo}/environments/{environment}/secrets/{name}") {
             return .secret(ScopeAddress(owner: values[0], repo: values[1], environment: values[2]), name: values[3])
         }
+        if let values = path.captures("orgs/{org}/actions/secrets/public-key") {
+            return .organizationPublicKey(org: values[0])
+        }
+        if let values = path.captures("orgs/{org}/actions/secrets/{name}") {
+            return .organizationSecret(org: values[0], name: values[1])
+        }
+        if let values = path.captures("orgs/{org}/actions/secrets/{name}/repositories") {
+            return .organizationSecretRepositories(org: values[0], name: values[1])
+        }
+        if let values = path.captures("repos/{owner}/{repo}") {
+            return .repository(owner: values[0], repo: values[1])
+        }
+        if let values = path.captures("app/installations/{id}/access_tokens") {
+            return .installationToken(installationID: values[0])
+        }
         return nil
     }
 
@@ -271,6 +350,18 @@ public final class GitHubEmulator: Sendable {
             return try await putSecret(request, address: address, name: name)
         case ("GET", .secret(let address, let name)?):
             return try secretMetadata(address, name: name)
+        case ("GET", .organizationPublicKey(let org)?):
+            return try organizationPublicKey(org)
+        case ("PUT", .organizationSecret(let org, let name)?):
+            return try await putOrganizationSecret(request, org: org, name: name)
+        case ("GET", .organizationSecret(let org, let name)?):
+            return try organizationSecretMetadata(org, name: name)
+        case ("GET", .organizationSecretRepositories(let org, let name)?):
+            return try organizationSecretRepositories(org, name: name)
+        case ("GET", .repository(let owner, let repo)?):
+            return try repository(owner: owner, repo: repo)
+        case ("POST", .installationToken(let installationID)?):
+            return try installationToken(request, installationID: installationID)
         default:
             throw Self.error(404, "Not Found")
         }
@@ -278,7 +369,7 @@ public final class GitHubEmulator: Sendable {
 
     /// The headers every request must carry, checked in GitHub's order: who you are (User-Agent),
     /// that you may (Authorization), then what you speak (API version, media type).
-    private func checkHeaders(of request: Request) throws(EmulatorRejection) {
+    private func checkHeaders(of request: Request, route: Route?) throws(EmulatorRejection) {
         let userAgent = request.headers[.userAgent]?.trimmingCharacters(in: .whitespaces) ?? ""
         guard !userAgent.isEmpty else {
             throw Self.error(
@@ -293,10 +384,17 @@ public final class GitHubEmulator: Sendable {
             throw Self.error(401, "Requires authentication")
         }
         let parts = authorization.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, ["bearer", "token"].contains(parts[0].lowercased()),
-            acceptedTokens.contains(parts[1].trimmingCharacters(in: .whitespaces))
-        else {
-            throw Self.error(401, "Bad credentials")
+        if case .installationToken? = route {
+            // App endpoints take the App's JWT, which only `Bearer` may carry; it is checked by the handler.
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw Self.error(401, "A JSON web token could not be decoded")
+            }
+        } else {
+            guard parts.count == 2, ["bearer", "token"].contains(parts[0].lowercased()),
+                isAccepted(parts[1].trimmingCharacters(in: .whitespaces))
+            else {
+                throw Self.error(401, "Bad credentials")
+            }
         }
 
         // Real GitHub falls back to its default version when the header is missing; the emulator
@@ -402,6 +500,186 @@ public final class GitHubEmulator: Sendable {
                 "updated_at": .string(stored.updatedAt.iso8601WholeSeconds),
             ])
         )
+    }
+
+    // MARK: - Organizations
+
+    /// A token given to `init`, or an installation token that has not expired.
+    private func isAccepted(_ token: String) -> Bool {
+        if acceptedTokens.contains(token) { return true }
+        let now = Date()
+        return state.withLock { state in state.installationTokens.contains { $0.value == token && $0.expiresAt > now } }
+    }
+
+    /// `GET /orgs/{org}/actions/secrets/public-key`: the organization's own key.
+    private func organizationPublicKey(_ org: String) throws(EmulatorRejection) -> JSONResponse {
+        let scope = try state.withLock { (state: inout State) throws(EmulatorRejection) -> GitHubSecretScope in
+            guard let organization = state.organizations[org.lowercased()] else { throw Self.error(404, "Not Found") }
+            return organization.scope
+        }
+        return JSONResponse(status: 200, json: .object([
+            "key_id": .string(scope.keyID),
+            "key": .string(Data(scope.keyPair.publicKey).base64EncodedString()),
+        ]))
+    }
+
+    /// `PUT /orgs/{org}/actions/secrets/{secret_name}`: `visibility` is required on every write;
+    /// `selected_repository_ids` only with `selected`, and only repositories of the organization.
+    private func putOrganizationSecret(_ request: Request, org: String, name: String) async throws(EmulatorRejection) -> JSONResponse {
+        _ = try organizationPublicKey(org)
+        let fields = try await Self.jsonObjectBody(of: request)
+        guard Self.isValidSecretName(name) else { throw Self.error(422, Self.invalidNameMessage) }
+        let keyID = try Self.requiredString(fields, "key_id")
+        let encryptedValue = try Self.requiredString(fields, "encrypted_value")
+        let visibility = try Self.requiredString(fields, "visibility")
+        guard ["all", "private", "selected"].contains(visibility) else {
+            throw Self.error(422, "Invalid request.\n\n\"\(visibility)\" is not a member of [\"all\", \"private\", \"selected\"].")
+        }
+        var selectedIDs: [Int]?
+        switch fields["selected_repository_ids"] {
+        case nil, .null?:
+            selectedIDs = nil
+        case .array(let items)?:
+            var ids: [Int] = []
+            for item in items {
+                guard case .integer(let id) = item else {
+                    throw Self.error(422, "Invalid request.\n\nFor 'items', \(item.summary) is not an integer.")
+                }
+                ids.append(id)
+            }
+            selectedIDs = ids
+        case let other?:
+            throw Self.error(422, "Invalid request.\n\nFor 'properties/selected_repository_ids', \(other.summary) is not an array.")
+        }
+        if selectedIDs != nil, visibility != "selected" {
+            throw Self.error(422, "Invalid request.\n\nselected_repository_ids can only be used when visibility is 'selected'.")
+        }
+        guard Self.isPaddedStandardBase64(encryptedValue), let sealed = Data(base64Encoded: encryptedValue) else {
+            throw Self.error(422, "Invalid request.\n\nInvalid property /encrypted_value: `\(encryptedValue)` does not match \(Self.encryptedValuePattern).")
+        }
+        let now = Date().truncatedToWholeSeconds
+        let created = try state.withLock { (state: inout State) throws(EmulatorRejection) -> Bool in
+            guard var organization = state.organizations[org.lowercased()] else { throw Self.error(404, "Not Found") }
+            if let selectedIDs {
+                let own = Set(state.repositories.values.filter { $0.fullName.lowercased().hasPrefix(org.lowercased() + "/") }.map(\.id))
+                if let foreign = selectedIDs.first(where: { !own.contains($0) }) {
+                    throw Self.error(422, "Invalid request.\n\nRepository \(foreign) is not a repository of the organization.")
+                }
+            }
+            guard keyID == organization.scope.keyID, let plaintext = organization.scope.keyPair.open([UInt8](sealed)) else {
+                throw Self.error(422, Self.improperlyEncryptedMessage)
+            }
+            guard plaintext.count <= Self.maximumSecretSize else {
+                throw Self.error(422, "Invalid request.\n\nSecret value exceeds the maximum size of 48 KB.")
+            }
+            let key = name.uppercased()
+            let value = String(decoding: plaintext, as: UTF8.self)
+            let created: Bool
+            if var existing = organization.scope.secrets[key] {
+                existing.value = value
+                existing.updatedAt = now
+                organization.scope.secrets[key] = existing
+                created = false
+            } else {
+                organization.scope.secrets[key] = GitHubStoredSecret(value: value, createdAt: now, updatedAt: now)
+                created = true
+            }
+            organization.visibility[key] = visibility
+            if visibility == "selected" {
+                // Without the list, GitHub keeps the repositories already selected.
+                if let selectedIDs { organization.selectedRepositoryIDs[key] = selectedIDs }
+            } else {
+                organization.selectedRepositoryIDs[key] = nil
+            }
+            state.organizations[org.lowercased()] = organization
+            return created
+        }
+        return created ? JSONResponse(status: 201, json: .object([:])) : JSONResponse.empty(status: 204)
+    }
+
+    /// `GET /orgs/{org}/actions/secrets/{secret_name}`: name, timestamps and visibility.
+    private func organizationSecretMetadata(_ org: String, name: String) throws(EmulatorRejection) -> JSONResponse {
+        let found = state.withLock { state -> (GitHubStoredSecret, String)? in
+            guard let organization = state.organizations[org.lowercased()],
+                  let secret = organization.scope.secrets[name.uppercased()], let visibility = organization.visibility[name.uppercased()]
+            else { return nil }
+            return (secret, visibility)
+        }
+        guard let (stored, visibility) = found else { throw Self.error(404, "Not Found") }
+        var object: [String: JSONValue] = [
+            "name": .string(name.uppercased()),
+            "created_at": .string(stored.createdAt.iso8601WholeSeconds),
+            "updated_at": .string(stored.updatedAt.iso8601WholeSeconds),
+            "visibility": .string(visibility),
+        ]
+        if visibility == "selected" {
+            object["selected_repositories_url"] = .string("https://api.github.com/orgs/\(org)/actions/secrets/\(name.uppercased())/repositories")
+        }
+        return JSONResponse(status: 200, json: .object(object))
+    }
+
+    /// `GET /orgs/{org}/actions/secrets/{secret_name}/repositories`: 409 unless visibility is `selected`.
+    private func organizationSecretRepositories(_ org: String, name: String) throws(EmulatorRejection) -> JSONResponse {
+        let repositories = try state.withLock { (state: inout State) throws(EmulatorRejection) -> [GitHubRepository] in
+            guard let organization = state.organizations[org.lowercased()], let visibility = organization.visibility[name.uppercased()] else {
+                throw Self.error(404, "Not Found")
+            }
+            guard visibility == "selected" else { throw Self.error(409, "The secret's visibility is not 'selected'.") }
+            let ids = organization.selectedRepositoryIDs[name.uppercased()] ?? []
+            return ids.compactMap { id in state.repositories.values.first { $0.id == id } }
+        }
+        return JSONResponse(status: 200, json: .object([
+            "total_count": .integer(repositories.count),
+            "repositories": .array(repositories.map { .object(["id": .integer($0.id), "full_name": .string($0.fullName)]) }),
+        ]))
+    }
+
+    /// `GET /repos/{owner}/{repo}`: the repository's id and full name.
+    private func repository(owner: String, repo: String) throws(EmulatorRejection) -> JSONResponse {
+        let found = state.withLock { $0.repositories["\(owner)/\(repo)".lowercased()] }
+        guard let found else { throw Self.error(404, "Not Found") }
+        let parts = found.fullName.split(separator: "/").map(String.init)
+        return JSONResponse(status: 200, json: .object([
+            "id": .integer(found.id),
+            "name": .string(parts.last ?? ""),
+            "full_name": .string(found.fullName),
+            "owner": .object(["login": .string(parts.first ?? "")]),
+        ]))
+    }
+
+    // MARK: - GitHub Apps
+
+    /// `POST /app/installations/{installation_id}/access_tokens`: the App's JWT, verified with its
+    /// public key, buys a `ghs_` token for one hour.
+    private func installationToken(_ request: Request, installationID: String) throws(EmulatorRejection) -> JSONResponse {
+        let authorization = request.headers[.authorization] ?? ""
+        let jwt = String(authorization.split(separator: " ", maxSplits: 1).last ?? "")
+        let apps = state.withLock { $0.apps }
+        let app: GitHubApp
+        do {
+            app = try GitHubAppJWTVerifier.verify(jwt, apps: apps, now: Date())
+        } catch {
+            throw Self.error(401, error.message)
+        }
+        guard Int(installationID) == app.installationID else { throw Self.error(404, "Not Found") }
+        let token = GitHubInstallationToken(
+            value: "ghs_" + Self.randomAlphanumerics(36), appID: app.id, installationID: app.installationID,
+            expiresAt: Date().addingTimeInterval(3600).truncatedToWholeSeconds
+        )
+        state.withLock { $0.installationTokens.append(token) }
+        return JSONResponse(status: 201, json: .object([
+            "token": .string(token.value),
+            "expires_at": .string(token.expiresAt.iso8601WholeSeconds),
+            "permissions": .object([
+                "secrets": .string("write"), "environments": .string("write"), "organization_secrets": .string("write"), "metadata": .string("read"),
+            ]),
+            "repository_selection": .string("all"),
+        ]))
+    }
+
+    private static func randomAlphanumerics(_ count: Int) -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return String((0..<count).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
     }
 
     // MARK: - Helpers

@@ -74,8 +74,92 @@ struct PlanLoaderTests {
         BadPlan(name: "no targets", yaml: PlanFixtures.valid(replacing: "    targets:\n      - github: { repo: acme/web, secret: ENVSHED_TOKEN }\n", with: "    targets: []\n"),
                 line: 32, column: 14, message: "needs at least one target"),
         BadPlan(name: "two providers in one target", yaml: PlanFixtures.valid(replacing: "- github: { repo: acme/web, secret: ENVSHED_TOKEN }", with: "- { github: { repo: acme/web, secret: ENVSHED_TOKEN }, gitlab: {} }"),
-                line: 33, column: 62, message: "unknown key 'gitlab'"),
+                line: 33, column: 9, message: "one provider per target, got github and gitlab"),
+        BadPlan(name: "unknown target provider", yaml: PlanFixtures.valid(replacing: "- github: { repo: acme/web, secret: ENVSHED_TOKEN }", with: "- gitlabs: { project: acme/web, variable: ENVSHED_TOKEN }"),
+                line: 33, column: 9, message: "unknown key 'gitlabs'; did you mean 'gitlab'?"),
     ]
+
+    /// Offline checks of the GitLab, GitHub organization and App, Kubernetes and file targets.
+    static let badTargets: [BadPlan] = [
+        BadPlan(name: "GitLab: masked_and_hidden with masked: false (a hidden variable is always masked)",
+                yaml: PlanFixtures.allKinds(replacing: "{ group: acme, variable: ENVSHED_TOKEN, masked_and_hidden: true }", with: "{ group: acme, variable: ENVSHED_TOKEN, masked: false, masked_and_hidden: true }"),
+                line: 28, column: 91, message: "a hidden variable is always masked"),
+        BadPlan(name: "GitLab: variable key with a dash",
+                yaml: PlanFixtures.allKinds(replacing: "variable: ENVSHED_TOKEN, environment_scope", with: "variable: ENVSHED-TOKEN, environment_scope"),
+                line: 19, column: 48, message: "GitLab variable keys are at most 255 letters, digits and underscores"),
+        BadPlan(name: "GitLab: target without providers.gitlab",
+                yaml: PlanFixtures.allKinds(replacing: "  gitlab:\n    token: env:GITLAB_TOKEN\n", with: ""),
+                line: 17, column: 9, message: "a gitlab target needs a 'providers.gitlab' entry"),
+        BadPlan(name: "GitHub org: selected without repos",
+                yaml: PlanFixtures.allKinds(replacing: ", repos: [acme/api, acme/web]", with: ""),
+                line: 18, column: 65, message: "visibility: selected needs repos"),
+        BadPlan(name: "GitHub org: repos with visibility all",
+                yaml: PlanFixtures.allKinds(replacing: "visibility: selected", with: "visibility: all"),
+                line: 18, column: 77, message: "only visibility: selected takes a list of repositories"),
+        BadPlan(name: "GitHub org: a repository of another owner",
+                yaml: PlanFixtures.allKinds(replacing: "repos: [acme/api, acme/web]", with: "repos: [acme/api, other/web]"),
+                line: 18, column: 82, message: "'other/web' is not a repository of the organization 'acme'"),
+        BadPlan(name: "GitHub: token and app both set",
+                yaml: PlanFixtures.allKinds(replacing: "app: { id: 12345", with: "token: env:GITHUB_TOKEN\n    app: { id: 12345"),
+                line: 8, column: 10, message: "set either token or app, not both"),
+        BadPlan(name: "Kubernetes: target without namespace",
+                yaml: PlanFixtures.allKinds(replacing: "namespace: api, secret: envshed, key: ENVSHED_TOKEN, restart", with: "secret: envshed, key: ENVSHED_TOKEN, restart"),
+                line: 20, column: 21, message: "missing required key 'namespace'"),
+        BadPlan(name: "Kubernetes: restart of something other than a deployment",
+                yaml: PlanFixtures.allKinds(replacing: "restart: deployment/api", with: "restart: pod/api"),
+                line: 20, column: 85, message: "expected deployment/NAME"),
+        BadPlan(name: "file: the directory does not exist",
+                yaml: PlanFixtures.allKinds(replacing: "/tmp/envshed-rotator-test-token,", with: "/nonexistent-envshed-dir/token,"),
+                line: 21, column: 23, message: "the directory /nonexistent-envshed-dir does not exist"),
+        BadPlan(name: "file: mode is not octal",
+                yaml: PlanFixtures.allKinds(replacing: "mode: \"0640\"", with: "mode: \"rw-r-----\""),
+                line: 21, column: 62, message: "expected an octal mode as a string"),
+        BadPlan(name: "file: mode lets others read the token",
+                yaml: PlanFixtures.allKinds(replacing: "mode: \"0640\"", with: "mode: \"0644\""),
+                line: 21, column: 62, message: "gives others access to the token"),
+        BadPlan(name: "file: owner that does not exist",
+                yaml: PlanFixtures.allKinds(replacing: "mode: \"0640\" }", with: "mode: \"0640\", owner: \"no-such-user-envshed:nogroup\" }"),
+                line: 21, column: 77, message: "no user named 'no-such-user-envshed'"),
+        BadPlan(name: "two rotations write one GitLab variable",
+                yaml: PlanFixtures.allKinds(replacing: "- gitlab: { group: acme, variable: ENVSHED_TOKEN, masked_and_hidden: true }", with: "- gitlab: { project: ACME/api, variable: ENVSHED_TOKEN, environment_scope: production }"),
+                line: 28, column: 9, message: "target gitlab:ACME/api/ENVSHED_TOKEN[production] is already written by rotation 'api-production-ci'"),
+        BadPlan(name: "two rotations write one file (path normalised)",
+                yaml: PlanFixtures.allKinds(replacing: "/tmp/envshed-rotator-test-token-2", with: "/tmp/./envshed-rotator-test-token"),
+                line: 29, column: 9, message: "is already written by rotation 'api-production-ci'"),
+        BadPlan(name: "two rotations write one Kubernetes Secret key",
+                yaml: PlanFixtures.allKinds(replacing: "- file: { path: /tmp/envshed-rotator-test-token-2 }", with: "- kubernetes: { namespace: api, secret: envshed, key: ENVSHED_TOKEN }"),
+                line: 29, column: 9, message: "target kubernetes:api/envshed#ENVSHED_TOKEN is already written by rotation 'api-production-ci'"),
+        BadPlan(name: "two rotations write one GitHub organization secret (names are case-insensitive)",
+                yaml: PlanFixtures.allKinds(replacing: "- file: { path: /tmp/envshed-rotator-test-token-2 }", with: "- github: { org: ACME, secret: Envshed_Token, visibility: all }"),
+                line: 29, column: 9, message: "target github:org/ACME/Envshed_Token is already written by rotation 'api-production-ci'"),
+    ]
+
+    @Test("a malformed target is reported with file:line:col", arguments: badTargets)
+    func malformedTarget(_ bad: BadPlan) throws {
+        try malformed(bad)
+    }
+
+    @Test("a plan with every kind of target loads with the documented defaults")
+    func allKinds() throws {
+        let plan = try PlanLoader.parse(PlanFixtures.allKinds, file: "plan.yaml")
+        #expect(plan.rotations.flatMap(\.targets).map(\.label) == [
+            "github:org/acme/ENVSHED_TOKEN", "gitlab:acme/api/ENVSHED_TOKEN[production]", "kubernetes:api/envshed#ENVSHED_TOKEN",
+            "file:/tmp/envshed-rotator-test-token", "gitlab:group:acme/ENVSHED_TOKEN[*]", "file:/tmp/envshed-rotator-test-token-2",
+        ])
+        let targets = plan.rotations.flatMap(\.targets).map(\.kind)
+        #expect(targets[0] == .githubOrganization(GitHubOrganizationSecret(org: "acme", secret: "ENVSHED_TOKEN", visibility: .selected, repositories: ["acme/api", "acme/web"])))
+        #expect(targets[1] == .gitlabVariable(GitLabVariable(owner: .project("acme/api"), key: "ENVSHED_TOKEN", environmentScope: "production", masked: true, protected: true, raw: true, hidden: false)))
+        #expect(targets[2] == .kubernetesSecret(KubernetesSecretKey(namespace: "api", secret: "envshed", key: "ENVSHED_TOKEN", restartDeployment: "api")))
+        #expect(targets[3] == .file(FileDestination(path: "/tmp/envshed-rotator-test-token", mode: 0o640, owner: nil, then: [])))
+        // Defaults: masked, raw and scope * for GitLab; 0600 for files.
+        #expect(targets[4] == .gitlabVariable(GitLabVariable(owner: .group("acme"), key: "ENVSHED_TOKEN", environmentScope: "*", masked: true, protected: false, raw: true, hidden: true)))
+        #expect(targets[5] == .file(FileDestination(path: "/tmp/envshed-rotator-test-token-2", mode: 0o600, owner: nil, then: [])))
+        #expect(plan.github?.authentication == .app(GitHubAppSettings(appID: 12345, installationID: 678, privateKey: .file("/etc/envshed-rotator/app.pem"))))
+        #expect(plan.gitlab?.apiURL.absoluteString == "https://gitlab.com/api/v4")
+        #expect(plan.gitlab?.authentication == .privateToken)
+        #expect(plan.kubernetes?.apiURL == nil, "in-cluster defaults apply at run time")
+        #expect(plan.warnings.isEmpty)
+    }
 
     @Test("a malformed plan is reported with file:line:col", arguments: badPlans)
     func malformed(_ bad: BadPlan) throws {

@@ -6,11 +6,13 @@ import RotatorDemo
 extension RotatorCommand {
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a full rotation against built-in emulators of Envshed and GitHub.",
+            abstract: "Run a full rotation against built-in emulators of Envshed, GitHub, GitLab and Kubernetes.",
             discussion: """
-                Starts the emulators on 127.0.0.1, writes a throw-away plan with two rotations and \
-                three GitHub targets, runs `plan` and `run`, and shows each step and the final \
-                state. Needs no credentials and no network.
+                Starts the emulators on 127.0.0.1, writes a throw-away plan with two rotations — one \
+                fanning out to GitHub repository, environment and organization secrets (as a GitHub \
+                App), a GitLab variable, a Kubernetes Secret and a file in the demo's temporary \
+                folder — runs `plan` and `run`, and shows each step and the final state. Needs no \
+                credentials and no network.
                 """
         )
 

@@ -57,17 +57,55 @@ public struct Rotator: Sendable {
     /// Clients only for providers that the selected rotations write to, so a plan's unused
     /// provider credential need not be present.
     func targetFactory(_ plan: Plan, rotations: [Rotation]) throws(SetupError) -> TargetFactory {
-        let usesGitHub = rotations.contains { $0.targets.contains { $0.provider == .github } }
+        let used = Set(rotations.flatMap { $0.targets.map(\.provider) })
+        let variables = environment.variables
         var github: GitHubClient?
-        if usesGitHub, let settings = plan.github {
-            do {
-                let credential = try settings.token.resolve(environment: environment.variables)
-                github = GitHubClient(transport: environment.transport, baseURL: settings.apiURL, credential: credential, timeout: plan.httpTimeout)
-            } catch {
-                throw SetupError(message: "providers.github.token: \(error)")
+        if used.contains(.github), let settings = plan.github {
+            switch settings.authentication {
+            case .token(let reference):
+                do {
+                    let credential = try reference.resolve(environment: variables)
+                    github = GitHubClient(transport: environment.transport, baseURL: settings.apiURL, credential: credential, timeout: plan.httpTimeout)
+                } catch {
+                    throw SetupError(message: "providers.github.token: \(error)")
+                }
+            case .app(let app):
+                let key: Secret
+                do {
+                    key = try app.privateKey.resolve(environment: variables)
+                } catch {
+                    throw SetupError(message: "providers.github.app.private_key: \(error)")
+                }
+                do {
+                    github = try GitHubClient(
+                        transport: environment.transport, baseURL: settings.apiURL, app: app, privateKeyPEM: key, now: environment.now,
+                        timeout: plan.httpTimeout
+                    )
+                } catch {
+                    throw SetupError(message: "providers.github.app.private_key: \(error)")
+                }
             }
         }
-        return TargetFactory(github: github)
+        var gitlab: GitLabClient?
+        if used.contains(.gitlab), let settings = plan.gitlab {
+            do {
+                let credential = try settings.token.resolve(environment: variables)
+                gitlab = GitLabClient(transport: environment.transport, baseURL: settings.apiURL, credential: credential, authentication: settings.authentication)
+            } catch {
+                throw SetupError(message: "providers.gitlab.token: \(error)")
+            }
+        }
+        var kubernetes: KubernetesClient?
+        if used.contains(.kubernetes), let settings = plan.kubernetes {
+            do {
+                kubernetes = KubernetesClient(transport: environment.transport, endpoint: try KubernetesEndpoint.resolve(settings, environment: variables))
+            } catch {
+                throw SetupError(message: "\(error)")
+            }
+        }
+        return TargetFactory(
+            github: github, gitlab: gitlab, kubernetes: kubernetes, commandSearchPath: variables["PATH"], now: environment.now
+        )
     }
 
     static func newRunID() -> String {

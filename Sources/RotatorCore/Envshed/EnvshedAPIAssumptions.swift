@@ -55,6 +55,17 @@ enum EnvshedAPIAssumptions {
 
     static let listSuccess: Set<Int> = [200]
 
+    // MARK: Token format
+
+    /// Assumed: a service token is `envshed_svc_` followed by at least 8 ASCII letters and digits.
+    /// Envshed documents only the prefix. The GitLab target's masking check (`validate`) reasons
+    /// about this format, so a different real alphabet is corrected here and nowhere else.
+    static let serviceTokenFormat = TokenFormat(
+        prefix: "envshed_svc_",
+        bodyAlphabet: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        minimumBodyLength: 8
+    )
+
     // MARK: Revoke
 
     static let revokeSuccess: Set<Int> = [200, 202, 204]

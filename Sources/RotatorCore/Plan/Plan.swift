@@ -15,6 +15,8 @@ public struct Plan: Sendable {
     public var httpTimeout: Duration
     public var envshed: EnvshedSettings
     public var github: GitHubSettings?
+    public var gitlab: GitLabSettings?
+    public var kubernetes: KubernetesSettings?
     public var rotations: [Rotation]
     /// Policy warnings (org scope, read_write, long expiry): shown by `validate` and `plan`, errors with `--strict`.
     public var warnings: [PlanDiagnostic]
@@ -49,9 +51,73 @@ public struct EnvshedSettings: Sendable {
 public struct GitHubSettings: Sendable {
     public static let defaultAPIURL = "https://api.github.com"
 
+    /// How the bot authenticates to GitHub: exactly one of `token` and `app`.
+    public enum Authentication: Sendable, Hashable {
+        /// A personal access token (classic or fine-grained): `providers.github.token`.
+        case token(CredentialReference)
+        /// A GitHub App installation: `providers.github.app`.
+        case app(GitHubAppSettings)
+
+        /// How errors name the credential: `providers.github.token` or `providers.github.app`.
+        public var credentialName: String {
+            switch self {
+            case .token: "providers.github.token"
+            case .app(let app): "providers.github.app (app \(app.appID), installation \(app.installationID))"
+            }
+        }
+    }
+
     /// `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server.
     public var apiURL: URL
+    public var authentication: Authentication
+    public var maxConcurrent: Int?
+    public var writesPerMinute: Int?
+}
+
+/// `providers.github.app: { id: 12345, installation_id: 678, private_key: file:/etc/envshed-rotator/app.pem }`.
+public struct GitHubAppSettings: Sendable, Hashable {
+    /// The App's id, the JWT's `iss`.
+    public var appID: Int
+    /// The installation on the organization or account that owns the target secrets.
+    public var installationID: Int
+    /// Where the App's PEM private key is (a credential reference: never inline).
+    public var privateKey: CredentialReference
+
+    public init(appID: Int, installationID: Int, privateKey: CredentialReference) {
+        self.appID = appID
+        self.installationID = installationID
+        self.privateKey = privateKey
+    }
+}
+
+/// `providers.gitlab`: GitLab.com or a self-managed instance.
+public struct GitLabSettings: Sendable {
+    public static let defaultAPIURL = "https://gitlab.com/api/v4"
+
+    /// How the token is sent: `PRIVATE-TOKEN` (personal, project and group access tokens) or
+    /// `Authorization: Bearer` (OAuth access tokens).
+    public enum Authentication: String, Sendable, CaseIterable {
+        case privateToken = "private_token"
+        case bearer
+    }
+
+    /// `https://gitlab.com/api/v4`, or `https://HOST/api/v4`.
+    public var apiURL: URL
     public var token: CredentialReference
+    public var authentication: Authentication
+    public var maxConcurrent: Int?
+    public var writesPerMinute: Int?
+}
+
+/// `providers.kubernetes`: every key optional; in-cluster defaults fill what is left out.
+public struct KubernetesSettings: Sendable {
+    /// The API server. nil: `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`.
+    public var apiURL: URL?
+    /// The bearer token. nil: the pod's service-account token, if there is one.
+    public var token: CredentialReference?
+    /// The CA that signed the API server's certificate. nil: the pod's service-account CA, if
+    /// there is one. See `KubernetesEndpoint` for how it is used.
+    public var caFile: String?
     public var maxConcurrent: Int?
     public var writesPerMinute: Int?
 }

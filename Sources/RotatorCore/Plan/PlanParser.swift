@@ -38,14 +38,14 @@ struct PlanParser {
         }
         let envshed = top.node("envshed").flatMap { parseEnvshed($0) }
         if !top.has("envshed") { reader.error(root, "plan: missing required key 'envshed'") }
-        let github = top.node("providers").flatMap { parseProviders($0) } ?? nil
+        let providers = top.node("providers").map { parseProviders($0) } ?? ParsedProviders()
         var defaults = RotationDefaults()
         if let node = top.node("defaults") { parseDefaults(node, into: &defaults) }
 
         var rotations: [Rotation] = []
         if let node = top.node("rotations"), let items = reader.sequence(node, path: "rotations") {
             for (index, item) in items.enumerated() {
-                if let rotation = parseRotation(item, index: index, defaults: defaults, github: github) {
+                if let rotation = parseRotation(item, index: index, defaults: defaults, providers: providers) {
                     rotations.append(rotation)
                 }
             }
@@ -59,7 +59,8 @@ struct PlanParser {
         return Plan(
             path: reader.file, version: version, stateDirectory: stateDirectory, concurrency: concurrency,
             httpTimeout: .seconds(httpTimeout),
-            envshed: envshed, github: github, rotations: rotations, warnings: []
+            envshed: envshed, github: providers.github, gitlab: providers.gitlab, kubernetes: providers.kubernetes,
+            rotations: rotations, warnings: []
         )
     }
 
@@ -74,20 +75,90 @@ struct PlanParser {
         return EnvshedSettings(apiURL: apiURL, org: org, token: token)
     }
 
-    /// Returns `.some(nil)` when `providers:` is valid but has no GitHub entry.
-    private mutating func parseProviders(_ node: Node) -> GitHubSettings?? {
-        guard let fields = reader.mapping(node, path: "providers", allowed: ProviderKind.allCases.map(\.rawValue)) else {
-            return nil
+    /// The `providers:` entries, each parsed on its own; `declared` says which were written at all,
+    /// so that a target of a provider whose entry has an error is not also told the entry is missing.
+    struct ParsedProviders {
+        var declared: Set<ProviderKind> = []
+        var github: GitHubSettings?
+        var gitlab: GitLabSettings?
+        var kubernetes: KubernetesSettings?
+    }
+
+    private mutating func parseProviders(_ node: Node) -> ParsedProviders {
+        var parsed = ParsedProviders()
+        guard let fields = reader.mapping(node, path: "providers", allowed: ProviderKind.providerEntryKeys) else { return parsed }
+        for key in fields.values.keys {
+            if let kind = ProviderKind(rawValue: key) { parsed.declared.insert(kind) }
         }
-        guard let githubNode = fields.node("github") else { return .some(nil) }
-        let allowed = ["api_url", "token", "max_concurrent", "writes_per_minute"]
-        guard let github = reader.mapping(githubNode, path: "providers.github", allowed: allowed) else { return nil }
+        if let github = fields.node("github") { parsed.github = parseGitHubProvider(github) }
+        if let gitlab = fields.node("gitlab") { parsed.gitlab = parseGitLabProvider(gitlab) }
+        if let kubernetes = fields.node("kubernetes") { parsed.kubernetes = parseKubernetesProvider(kubernetes) }
+        return parsed
+    }
+
+    private mutating func parseGitHubProvider(_ node: Node) -> GitHubSettings? {
+        let allowed = ["api_url", "token", "app", "max_concurrent", "writes_per_minute"]
+        guard let github = reader.mapping(node, path: "providers.github", allowed: allowed) else { return nil }
         let apiURL = url(github, "api_url") ?? URL(string: GitHubSettings.defaultAPIURL)
-        let token = credential(github, "token", required: true)
         let maxConcurrent = positive(github, "max_concurrent")
         let writesPerMinute = positive(github, "writes_per_minute")
+        var authentication: GitHubSettings.Authentication?
+        switch (github.has("token"), github.node("app")) {
+        case (true, let appNode?):
+            reader.error(appNode, "providers.github: set either token or app, not both")
+        case (true, nil):
+            authentication = credential(github, "token", required: true).map { .token($0) }
+        case (false, let appNode?):
+            authentication = parseGitHubApp(appNode).map { .app($0) }
+        case (false, nil):
+            reader.error(node, "providers.github: needs token (a personal access token) or app (a GitHub App installation)")
+        }
+        guard let apiURL, let authentication else { return nil }
+        return GitHubSettings(apiURL: apiURL, authentication: authentication, maxConcurrent: maxConcurrent, writesPerMinute: writesPerMinute)
+    }
+
+    private mutating func parseGitHubApp(_ node: Node) -> GitHubAppSettings? {
+        guard let fields = reader.mapping(node, path: "providers.github.app", allowed: ["id", "installation_id", "private_key"]) else { return nil }
+        let id = reader.int(fields, "id", required: true)
+        let installationID = reader.int(fields, "installation_id", required: true)
+        let privateKey = credential(fields, "private_key", required: true)
+        for (key, value) in [("id", id), ("installation_id", installationID)] {
+            if let value, value < 1, let valueNode = fields.node(key) {
+                reader.error(valueNode, "providers.github.app.\(key): must be a positive number, got \(value)")
+            }
+        }
+        guard let id, let installationID, let privateKey, id > 0, installationID > 0 else { return nil }
+        return GitHubAppSettings(appID: id, installationID: installationID, privateKey: privateKey)
+    }
+
+    private mutating func parseGitLabProvider(_ node: Node) -> GitLabSettings? {
+        let allowed = ["api_url", "token", "auth", "max_concurrent", "writes_per_minute"]
+        guard let gitlab = reader.mapping(node, path: "providers.gitlab", allowed: allowed) else { return nil }
+        let apiURL = url(gitlab, "api_url") ?? URL(string: GitLabSettings.defaultAPIURL)
+        let token = credential(gitlab, "token", required: true)
+        let authentication = enumValue(gitlab, "auth", GitLabSettings.Authentication.self, required: false) ?? .privateToken
+        let maxConcurrent = positive(gitlab, "max_concurrent")
+        let writesPerMinute = positive(gitlab, "writes_per_minute")
         guard let apiURL, let token else { return nil }
-        return GitHubSettings(apiURL: apiURL, token: token, maxConcurrent: maxConcurrent, writesPerMinute: writesPerMinute)
+        return GitLabSettings(
+            apiURL: apiURL, token: token, authentication: authentication, maxConcurrent: maxConcurrent, writesPerMinute: writesPerMinute
+        )
+    }
+
+    private mutating func parseKubernetesProvider(_ node: Node) -> KubernetesSettings? {
+        let allowed = ["api_url", "token", "ca_file", "max_concurrent", "writes_per_minute"]
+        guard let kubernetes = reader.mapping(node, path: "providers.kubernetes", allowed: allowed) else { return nil }
+        let apiURL = url(kubernetes, "api_url")
+        let token = credential(kubernetes, "token", required: false)
+        let caFile = reader.string(kubernetes, "ca_file")
+        if let caFile, !caFile.hasPrefix("/"), let caNode = kubernetes.node("ca_file") {
+            reader.error(caNode, "providers.kubernetes.ca_file: expected an absolute path, got '\(caFile)'")
+        }
+        let maxConcurrent = positive(kubernetes, "max_concurrent")
+        let writesPerMinute = positive(kubernetes, "writes_per_minute")
+        if kubernetes.has("api_url") && apiURL == nil { return nil }
+        if kubernetes.has("token") && token == nil { return nil }
+        return KubernetesSettings(apiURL: apiURL, token: token, caFile: caFile, maxConcurrent: maxConcurrent, writesPerMinute: writesPerMinute)
     }
 
     private mutating func parseDefaults(_ node: Node, into defaults: inout RotationDefaults) {
@@ -103,7 +174,7 @@ struct PlanParser {
 
     // MARK: - Rotation
 
-    private mutating func parseRotation(_ node: Node, index: Int, defaults: RotationDefaults, github: GitHubSettings?) -> Rotation? {
+    private mutating func parseRotation(_ node: Node, index: Int, defaults: RotationDefaults, providers: ParsedProviders) -> Rotation? {
         let path = "rotations[\(index)]"
         guard let fields = reader.mapping(node, path: path, allowed: Self.rotationKeys) else { return nil }
         let id = reader.string(fields, "id", required: true)
@@ -153,7 +224,7 @@ struct PlanParser {
         if let targetsNode = fields.node("targets"), let items = reader.sequence(targetsNode, path: "\(label).targets") {
             if items.isEmpty { reader.error(targetsNode, "\(label).targets: needs at least one target") }
             for (targetIndex, item) in items.enumerated() {
-                if let target = parseTarget(item, path: "\(label).targets[\(targetIndex)]", github: github) {
+                if let target = parseTarget(item, path: "\(label).targets[\(targetIndex)]", providers: providers) {
                     targets.append(target)
                 }
             }
@@ -196,7 +267,7 @@ struct PlanParser {
         return Adoption(tokenID: tokenID, expiresAt: expiresAt)
     }
 
-    private mutating func parseTarget(_ node: Node, path: String, github: GitHubSettings?) -> Target? {
+    private mutating func parseTarget(_ node: Node, path: String, providers: ParsedProviders) -> Target? {
         guard let fields = reader.mapping(node, path: path, allowed: ProviderKind.allCases.map(\.rawValue)) else { return nil }
         guard fields.values.count == 1, let (kind, (keyNode, valueNode)) = fields.values.first else {
             if fields.values.count > 1 {
@@ -206,34 +277,24 @@ struct PlanParser {
             }
             return nil
         }
-        let location = reader.location(of: node)
-        switch ProviderKind(rawValue: kind) {
-        case .github?:
-            if github == nil {
-                reader.error(keyNode, "\(path): a github target needs a 'providers.github' entry (api_url, token)")
+        guard let provider = ProviderKind(rawValue: kind) else { return nil }
+        if provider.needsProviderEntry, !providers.declared.contains(provider) {
+            let needs = switch provider {
+            case .github: "(api_url, and token or app)"
+            case .gitlab: "(api_url, token)"
+            case .kubernetes: "(api_url, token, ca_file; {} for the in-cluster defaults)"
+            case .file: ""
             }
-            return parseGitHubTarget(valueNode, path: "\(path).github", location: location)
-        case nil:
-            return nil
+            reader.error(keyNode, "\(path): a \(kind) target needs a 'providers.\(kind)' entry \(needs)")
         }
-    }
-
-    private mutating func parseGitHubTarget(_ node: Node, path: String, location: SourceLocation) -> Target? {
-        guard let fields = reader.mapping(node, path: path, allowed: ["repo", "environment", "secret"]) else { return nil }
-        let repository = reader.string(fields, "repo", required: true)
-        let environment = reader.string(fields, "environment")
-        let secret = reader.string(fields, "secret", required: true)
-        if let repository, !Self.isRepositoryName(repository), let repoNode = fields.node("repo") {
-            reader.error(repoNode, "\(path).repo: expected OWNER/NAME, got '\(repository)'")
+        var targetParser = TargetParser(reader: reader, path: "\(path).\(kind)", location: reader.location(of: node))
+        defer { reader = targetParser.reader }
+        return switch provider {
+        case .github: targetParser.github(valueNode)
+        case .gitlab: targetParser.gitlab(valueNode)
+        case .kubernetes: targetParser.kubernetes(valueNode)
+        case .file: targetParser.file(valueNode)
         }
-        if let secret, let problem = GitHubSecretName.problem(with: secret), let secretNode = fields.node("secret") {
-            reader.error(secretNode, "\(path).secret: \(problem)")
-        }
-        guard let repository, let secret else { return nil }
-        if let environment {
-            return Target(kind: .githubEnvironment(repository: repository, environment: environment, secret: secret), location: location)
-        }
-        return Target(kind: .githubRepository(repository: repository, secret: secret), location: location)
     }
 
     private mutating func parseVerify(

@@ -22,6 +22,9 @@ public struct PushReceipt: Sendable, Hashable {
     public var startedAt: Date
     /// True when the provider created the secret rather than updating it.
     public var created: Bool
+    /// SHA-256 (hex) of the value written, for targets that can read the value back (GitLab,
+    /// Kubernetes, files): the read-back is compared with it, so the receipt never holds the value.
+    public var valueDigest: String? = nil
 }
 
 /// What the read-back saw, kept in the state for the drift report.

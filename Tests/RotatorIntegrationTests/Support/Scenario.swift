@@ -2,9 +2,11 @@ import Foundation
 import RotatorEmulators
 import Synchronization
 import Testing
+import _CryptoExtras
 
-/// One test's world: fresh Envshed and GitHub emulators on loopback, a private working folder
-/// for the plan and the state, and the credentials the binary gets through its environment.
+/// One test's world: fresh Envshed, GitHub, GitLab and Kubernetes emulators on loopback, a private
+/// working folder for the plan and the state, and the credentials the binary gets through its
+/// environment.
 final class Scenario: Sendable {
     static let org = "acme"
     static let projectID = "3f1c2b7e-5a1d-4c3e-9b8a-2d4f6e8a0c11"
@@ -12,14 +14,25 @@ final class Scenario: Sendable {
     static let stagingID = "7c6d5e4f-3a2b-4c1d-9e8f-7a6b5c4d3e2f"
     static let day: TimeInterval = 86_400
 
+    static let gitlabProjectID = 201
+    static let gitlabGroupID = 301
+    static let appID = 12345
+    static let installationID = 678
+
     let envshed: EnvshedEmulator
     let github: GitHubEmulator
+    let gitlab: GitLabEmulator
+    let kubernetes: KubernetesEmulator
     let envshedServer: EmulatorServer
     let githubServer: EmulatorServer
+    let gitlabServer: EmulatorServer
+    let kubernetesServer: EmulatorServer
     let directory: String
     let adminToken: String
     let githubToken: String
-    /// Called for every request either emulator sees, in both phases.
+    let gitlabToken: String
+    let kubernetesToken: String
+    /// Called for every request any emulator sees, in both phases.
     private let hooks = Mutex<[@Sendable (ObservedRequest) -> Void]>([])
     /// SPEC I1 checked live: every revocation of a token that a target still holds.
     private let violations = Mutex<[String]>([])
@@ -30,16 +43,22 @@ final class Scenario: Sendable {
     var planPath: String { directory + "/plan.yaml" }
 
     private init(
-        envshed: EnvshedEmulator, github: GitHubEmulator, envshedServer: EmulatorServer, githubServer: EmulatorServer,
-        directory: String, adminToken: String, githubToken: String
+        envshed: EnvshedEmulator, github: GitHubEmulator, gitlab: GitLabEmulator, kubernetes: KubernetesEmulator,
+        servers: [EmulatorServer], directory: String, tokens: [String]
     ) {
         self.envshed = envshed
         self.github = github
-        self.envshedServer = envshedServer
-        self.githubServer = githubServer
+        self.gitlab = gitlab
+        self.kubernetes = kubernetes
+        self.envshedServer = servers[0]
+        self.githubServer = servers[1]
+        self.gitlabServer = servers[2]
+        self.kubernetesServer = servers[3]
         self.directory = directory
-        self.adminToken = adminToken
-        self.githubToken = githubToken
+        self.adminToken = tokens[0]
+        self.githubToken = tokens[1]
+        self.gitlabToken = tokens[2]
+        self.kubernetesToken = tokens[3]
     }
 
     /// Runs `body` in a fresh world and stops the emulators afterwards, whatever happened. Every
@@ -57,7 +76,8 @@ final class Scenario: Sendable {
     }
 
     /// The org of the tests: project `api` with `production` and `staging`; repositories
-    /// `acme/api` (environment `production`) and `acme/web`.
+    /// `acme/api` (environment `production`) and `acme/web` of the GitHub organization `acme`;
+    /// GitLab project `acme/api` and group `acme`; Kubernetes namespace `api` with Deployment `api`.
     static func start() async throws -> Scenario {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rotator-it-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -70,11 +90,29 @@ final class Scenario: Sendable {
         let github = GitHubEmulator(acceptedTokens: [githubToken])
         github.addRepository("acme/api", id: 101, environments: ["production"])
         github.addRepository("acme/web", id: 102)
-        let envshedServer = try await envshed.start()
-        let githubServer = try await github.start()
+        github.addRepository("other/tool", id: 999)
+        github.addOrganization("acme")
+        let gitlabToken = "glpat-" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let gitlab = GitLabEmulator(acceptedTokens: [gitlabToken])
+        gitlab.addProject(path: "acme/api", id: gitlabProjectID)
+        gitlab.addGroup(path: "acme", id: gitlabGroupID)
+        let kubernetesToken = "kube-sa-" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let kubernetes = KubernetesEmulator(acceptedTokens: [kubernetesToken])
+        kubernetes.addNamespace("api")
+        kubernetes.addDeployment(namespace: "api", name: "api")
+        var servers: [EmulatorServer] = []
+        do {
+            servers.append(try await envshed.start())
+            servers.append(try await github.start())
+            servers.append(try await gitlab.start())
+            servers.append(try await kubernetes.start())
+        } catch {
+            for server in servers { await server.stop() }
+            throw error
+        }
         let scenario = Scenario(
-            envshed: envshed, github: github, envshedServer: envshedServer, githubServer: githubServer,
-            directory: directory, adminToken: adminToken, githubToken: githubToken
+            envshed: envshed, github: github, gitlab: gitlab, kubernetes: kubernetes, servers: servers,
+            directory: directory, tokens: [adminToken, githubToken, gitlabToken, kubernetesToken]
         )
         envshed.observe { [scenario] request in scenario.observed(request) }
         github.observe { [scenario] request in scenario.observed(request) }
@@ -82,7 +120,8 @@ final class Scenario: Sendable {
         return scenario
     }
 
-    /// Adds a hook called for every request both emulators see (arrival and after handling).
+    /// Adds a hook called for every request the Envshed and GitHub emulators see (on arrival and
+    /// after handling).
     func onRequest(_ hook: @escaping @Sendable (ObservedRequest) -> Void) {
         hooks.withLock { $0.append(hook) }
     }
@@ -105,9 +144,67 @@ final class Scenario: Sendable {
     var outageViolations: [String] { violations.withLock { $0 } }
 
     func stop() async {
-        await envshedServer.stop()
-        await githubServer.stop()
+        for server in [envshedServer, githubServer, gitlabServer, kubernetesServer] { await server.stop() }
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Registers a GitHub App with the emulator and writes its private key, mode 0600, where the
+    /// plan's `private_key: file:` reference points. Returns that path.
+    @discardableResult
+    func enableGitHubApp() throws -> String {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        try github.addApp(id: Self.appID, installationID: Self.installationID, publicKeyPEM: key.publicKey.pemRepresentation)
+        let path = appKeyPath
+        FileManager.default.createFile(atPath: path, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
+        return path
+    }
+
+    var appKeyPath: String { directory + "/app.pem" }
+
+    /// The `providers:` section for every emulator; GitHub by token, or by App when `githubApp`.
+    func providersYAML(githubApp: Bool = false) -> String {
+        let githubAuth = githubApp
+            ? "app: { id: \(Self.appID), installation_id: \(Self.installationID), private_key: file:\(appKeyPath) }"
+            : "token: env:GITHUB_TOKEN"
+        return """
+            providers:
+              github:
+                api_url: \(githubServer.baseURL.absoluteString)
+                \(githubAuth)
+              gitlab:
+                api_url: \(gitlabServer.baseURL.absoluteString)/api/v4
+                token: env:GITLAB_TOKEN
+              kubernetes:
+                api_url: \(kubernetesServer.baseURL.absoluteString)
+                token: env:KUBE_TOKEN
+            """
+    }
+
+    /// A plan with one due rotation, `fanout`, adopting `adopt`, writing `targets` (YAML list
+    /// items, one per line, without the leading `- `).
+    func targetsPlan(adopt: String, targets: [String], githubApp: Bool = false) -> String {
+        """
+        version: 1
+        state_dir: \(stateDirectory)
+        envshed:
+          api_url: \(envshedServer.baseURL.absoluteString)
+          org: acme
+          token: env:ENVSHED_TOKEN
+        \(providersYAML(githubApp: githubApp).split(separator: "\n").map { String($0) }.joined(separator: "\n"))
+        defaults:
+          expires_in_days: 30
+          rotate_before_days: 7
+        rotations:
+          - id: fanout
+            purpose: Fan-out
+            scope: environment
+            project: { slug: api, id: \(Self.projectID) }
+            environment: { slug: production, id: \(Self.productionID) }
+            adopt: { token_id: \(adopt) }
+            targets:
+        \(targets.map { "      - \($0)" }.joined(separator: "\n"))
+
+        """
     }
 
     /// A token in use before the bot, expiring in `days`.
@@ -166,20 +263,22 @@ final class Scenario: Sendable {
         try yaml.write(toFile: planPath, atomically: true, encoding: .utf8)
     }
 
-    /// Runs the binary with the plan and the two credentials in its environment.
+    /// Runs the binary with the plan and every credential in its environment; logs as JSON lines.
     func rotator(_ arguments: [String], extraEnvironment: [String: String] = [:]) async throws -> RotatorProcess.Result {
         try await startRotator(arguments, extraEnvironment: extraEnvironment).wait()
     }
 
     /// Starts the binary without waiting, for tests that signal it.
     func startRotator(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws -> RotatorProcess.Running {
-        var environment = ["ENVSHED_TOKEN": adminToken, "GITHUB_TOKEN": githubToken]
+        var environment = [
+            "ENVSHED_TOKEN": adminToken, "GITHUB_TOKEN": githubToken, "GITLAB_TOKEN": gitlabToken, "KUBE_TOKEN": kubernetesToken,
+        ]
         environment.merge(extraEnvironment) { _, new in new }
         return try RotatorProcess.start(arguments + ["--config", planPath, "--log-format", "json"], environment: environment, in: directory)
     }
 
     /// Every request either emulator received, as "METHOD path" lines.
-    var allRequests: [RecordedRequest] { envshed.requests + github.requests }
+    var allRequests: [RecordedRequest] { envshed.requests + github.requests + gitlab.requests + kubernetes.requests }
     var writeRequests: [RecordedRequest] { allRequests.filter(\.isWrite) }
 
     /// The token value a GitHub secret holds, decrypted by the emulator.
@@ -195,7 +294,12 @@ final class Scenario: Sendable {
     /// Asserts that no token value or credential appears in what the process printed or in any
     /// file under the state directory (the SQLite database included, read as raw bytes).
     func expectNoSecretsLeaked(_ results: [RotatorProcess.Result], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let secrets = envshed.tokens.map(\.value) + [adminToken, githubToken]
+        var secrets = envshed.tokens.map(\.value) + [adminToken, githubToken, gitlabToken, kubernetesToken]
+        secrets += github.installationTokens.map(\.value)
+        if let pem = try? String(contentsOfFile: appKeyPath, encoding: .utf8) {
+            // The key's base64 lines; any one of them appearing would be a leak.
+            secrets += pem.split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count >= 32 }.map(String.init)
+        }
         var haystacks: [(String, String)] = results.enumerated().flatMap { index, result in
             [("stdout of run \(index)", result.stdout), ("stderr of run \(index)", result.stderr)]
         }

@@ -9,15 +9,34 @@ public struct GitHubClient: Sendable {
 
     private let transport: any HTTPTransport
     private let baseURL: URL
-    private let credential: Secret
+    private let credential: GitHubCredential
     private let timeout: Duration
     let publicKeys: PublicKeyCache
 
+    /// Authenticates with a token (`providers.github.token`).
     public init(transport: any HTTPTransport, baseURL: URL, credential: Secret, timeout: Duration = .seconds(30)) {
         self.transport = transport
         self.baseURL = baseURL
-        self.credential = credential
+        self.credential = .token(credential)
         self.timeout = timeout
+        self.publicKeys = PublicKeyCache()
+    }
+
+    /// Authenticates as a GitHub App installation (`providers.github.app`).
+    /// - Parameters:
+    ///   - privateKeyPEM: the App's private key, read from its credential reference.
+    ///   - now: the clock the JWT and the token's expiry are judged by.
+    /// - Throws: `GitHubAppKeyError` when the key cannot be used; nothing was sent.
+    public init(
+        transport: any HTTPTransport, baseURL: URL, app: GitHubAppSettings, privateKeyPEM: Secret, now: @escaping @Sendable () -> Date,
+        timeout: Duration = .seconds(30)
+    ) throws(GitHubAppKeyError) {
+        self.transport = transport
+        self.baseURL = baseURL
+        self.timeout = timeout
+        let jwt = try GitHubAppJWT(appID: app.appID, privateKeyPEM: privateKeyPEM)
+        let cache = InstallationTokenCache(settings: app, jwt: jwt, transport: transport, baseURL: baseURL, now: now)
+        self.credential = .app(app, cache)
         self.publicKeys = PublicKeyCache()
     }
 
@@ -32,17 +51,25 @@ public struct GitHubClient: Sendable {
             "X-GitHub-Api-Version": Self.apiVersion,
             "User-Agent": UserAgent.value,
         ]
-        credential.withRevealed { headers["Authorization"] = "Bearer \($0)" }
         var body: Data?
         if let json {
             body = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
             headers["Content-Type"] = "application/json"
         }
-        let request = HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: timeout)
         let started = ContinuousClock.now
-        let response: HTTPResponse
+        var request = HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: timeout)
+        var response: HTTPResponse
         do {
+            request.headers["Authorization"] = try await bearer(target: target, logger: logger)
             response = try await transport.send(request)
+            if response.status == 401, case .app(_, let cache) = credential {
+                // The installation token was revoked or expired early: mint a new one, once.
+                await cache.invalidate()
+                request.headers["Authorization"] = try await bearer(target: target, logger: logger)
+                response = try await transport.send(request)
+            }
+        } catch let error as TargetError {
+            throw error
         } catch {
             throw TargetError(provider: .github, target: target.label, operation: operation, message: "\(error)")
         }
@@ -55,20 +82,49 @@ public struct GitHubClient: Sendable {
         return response
     }
 
+    /// The `Authorization` header value; for an App, mints the installation token on first use.
+    private func bearer(target: Target, logger: Logger) async throws(TargetError) -> String {
+        switch credential {
+        case .token(let token):
+            return token.withRevealed { "Bearer \($0)" }
+        case .app(let settings, let cache):
+            do {
+                return try await cache.token(logger: logger).withRevealed { "Bearer \($0)" }
+            } catch {
+                throw TargetError(
+                    provider: .github, target: target.label, operation: "get installation token", status: error.status,
+                    message: error.message, hint: Self.appHint(error, settings: settings), mayHaveWritten: false
+                )
+            }
+        }
+    }
+
+    private static func appHint(_ error: InstallationTokenError, settings: GitHubAppSettings) -> String? {
+        let name = GitHubSettings.Authentication.app(settings).credentialName
+        return switch error.status {
+        case 401?: "\(name): GitHub refused the App's JWT; check the app id, that private_key is this App's current key, and this machine's clock"
+        case 403?: "\(name): the App may not create installation tokens (suspended installation or App)"
+        case 404?: "\(name): installation \(settings.installationID) is not an installation of App \(settings.appID)"
+        default: nil
+        }
+    }
+
     /// Turns a non-success answer into an error that says what failed and what to do.
     func failure(_ response: HTTPResponse, target: Target, operation: String) -> TargetError {
         let message = Self.message(response)
         var hint: String?
         switch response.status {
         case 401:
-            hint = "providers.github.token was rejected: it is missing, expired or revoked"
+            hint = credential.isApp
+                ? "\(credential.name): GitHub refused the installation token, even freshly minted"
+                : "\(credential.name) was rejected: it is missing, expired or revoked"
         case 403 where response.header("x-ratelimit-remaining") == "0" || message.lowercased().contains("rate limit"):
             hint = "GitHub rate limit; retry after \(response.header("retry-after").map { "\($0)s" } ?? "the reset time")"
         case 403:
             let needed = response.header("x-accepted-github-permissions").map { " (GitHub wants: \($0))" } ?? ""
-            hint = "providers.github.token lacks permission: \(Self.permissionNeeded(for: target))\(needed)"
+            hint = "\(credential.name) lacks permission: \(Self.permissionNeeded(for: target))\(needed)"
         case 404:
-            hint = "the repository or environment does not exist, or providers.github.token cannot see it (GitHub answers 404 instead of 403 for private resources)"
+            hint = "the organization, repository or environment does not exist, or \(credential.name) cannot see it (GitHub answers 404 instead of 403 for private resources)"
         case 422:
             hint = "GitHub refused the value; see its message"
         default:
@@ -83,6 +139,10 @@ public struct GitHubClient: Sendable {
             "repository secrets need the 'Secrets: write' permission (fine-grained token or GitHub App) or the 'repo' scope (classic token)"
         case .githubEnvironment:
             "environment secrets need 'Secrets: write' and 'Environments: write' (fine-grained token or GitHub App) or the 'repo' scope (classic token)"
+        case .githubOrganization(let secret):
+            "organization secrets need 'Organization secrets: write'\(secret.visibility == .selected ? " and 'Metadata: read' on the selected repositories" : "") (fine-grained token or GitHub App) or the 'admin:org' scope (classic token)"
+        case .gitlabVariable, .kubernetesSecret, .file:
+            "not a GitHub target"
         }
     }
 

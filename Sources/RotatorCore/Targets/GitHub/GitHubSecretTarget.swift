@@ -9,25 +9,24 @@ struct GitHubSecretTarget: SecretTarget {
     /// How far GitHub's clock may lag ours before a fresh `updated_at` looks stale.
     static let clockSkewTolerance: TimeInterval = 300
 
-    init(target: Target, client: GitHubClient) {
+    /// `/repos/OWNER/REPO/actions/secrets` or `/repos/OWNER/REPO/environments/ENV/secrets`.
+    private let scopePath: String
+    private let secretName: String
+
+    /// nil for a target that is not a repository or environment secret.
+    init?(target: Target, client: GitHubClient) {
+        switch target.kind {
+        case .githubRepository(let repository, let secret):
+            scopePath = "/repos/\(Self.repositoryPath(repository))/actions/secrets"
+            secretName = secret
+        case .githubEnvironment(let repository, let environment, let secret):
+            scopePath = "/repos/\(Self.repositoryPath(repository))/environments/\(URLJoin.segment(environment))/secrets"
+            secretName = secret
+        case .githubOrganization, .gitlabVariable, .kubernetesSecret, .file:
+            return nil
+        }
         self.target = target
         self.client = client
-    }
-
-    /// `/repos/OWNER/REPO/actions/secrets` or `/repos/OWNER/REPO/environments/ENV/secrets`.
-    private var scopePath: String {
-        switch target.kind {
-        case .githubRepository(let repository, _):
-            "/repos/\(Self.repositoryPath(repository))/actions/secrets"
-        case .githubEnvironment(let repository, let environment, _):
-            "/repos/\(Self.repositoryPath(repository))/environments/\(URLJoin.segment(environment))/secrets"
-        }
-    }
-
-    private var secretName: String {
-        switch target.kind {
-        case .githubRepository(_, let secret), .githubEnvironment(_, _, let secret): secret
-        }
     }
 
     func push(_ value: Secret, logger: Logger) async throws(TargetError) -> PushReceipt {
@@ -79,9 +78,10 @@ struct GitHubSecretTarget: SecretTarget {
         do {
             return try await client.send("PUT", "\(scopePath)/\(URLJoin.segment(secretName))", json: body, target: target, operation: "PUT secret", logger: logger)
         } catch {
-            // No answer: the request may have reached GitHub and been applied.
+            // No answer: the request may have reached GitHub and been applied (unless it never
+            // left, because no installation token could be had).
             var uncertain = error
-            uncertain.mayHaveWritten = true
+            uncertain.mayHaveWritten = error.operation == "PUT secret"
             throw uncertain
         }
     }
@@ -117,7 +117,7 @@ struct GitHubSecretTarget: SecretTarget {
         return message.contains("improperly encrypted") || message.contains("key_id")
     }
 
-    private static func repositoryPath(_ repository: String) -> String {
+    static func repositoryPath(_ repository: String) -> String {
         repository.split(separator: "/").map { URLJoin.segment(String($0)) }.joined(separator: "/")
     }
 }

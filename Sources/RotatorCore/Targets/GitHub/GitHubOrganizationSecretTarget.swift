@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+
+/// A GitHub Actions organization secret. Sealed with the organization's own public key and
+/// written with the visibility the plan declares (GitHub requires it on every `PUT`; sending the
+/// plan's value means a write never widens or narrows who may read the token by accident). For
+/// `selected`, the plan's repository names are resolved to ids and sent as
+/// `selected_repository_ids`. Verified by reading the metadata back: `updated_at` moved, the
+/// visibility and the selected repositories are the plan's.
+struct GitHubOrganizationSecretTarget: SecretTarget {
+    let target: Target
+    let client: GitHubClient
+    let secret: GitHubOrganizationSecret
+
+    init(target: Target, secret: GitHubOrganizationSecret, client: GitHubClient) {
+        self.target = target
+        self.secret = secret
+        self.client = client
+    }
+
+    /// `/orgs/ORG/actions/secrets`.
+    private var scopePath: String { "/orgs/\(URLJoin.segment(secret.org))/actions/secrets" }
+    private var secretPath: String { "\(scopePath)/\(URLJoin.segment(secret.secret))" }
+
+    func push(_ value: Secret, logger: Logger) async throws(TargetError) -> PushReceipt {
+        let startedAt = Date()
+        let repositoryIDs = secret.visibility == .selected ? try await resolveRepositories(logger: logger) : []
+        var key = try await publicKey(logger: logger)
+        var response = try await put(value, key: key, repositoryIDs: repositoryIDs, logger: logger)
+        if response.status == 422, Self.isStaleKey(response) {
+            await client.publicKeys.invalidate(scopePath)
+            key = try await publicKey(logger: logger)
+            response = try await put(value, key: key, repositoryIDs: repositoryIDs, logger: logger)
+        }
+        switch response.status {
+        case 201: return PushReceipt(startedAt: startedAt, created: true)
+        case 204, 200: return PushReceipt(startedAt: startedAt, created: false)
+        default:
+            var error = client.failure(response, target: target, operation: "PUT organization secret")
+            error.mayHaveWritten = response.status >= 500
+            throw error
+        }
+    }
+
+    func verify(_ receipt: PushReceipt, logger: Logger) async throws(TargetError) -> TargetObservation {
+        let operation = "read back organization secret"
+        let response = try await client.send("GET", secretPath, target: target, operation: operation, logger: logger)
+        guard response.status == 200 else { throw client.failure(response, target: target, operation: operation) }
+        guard let object = response.jsonObject(), let text = object["updated_at"] as? String, let updatedAt = Timestamp.parse(text) else {
+            throw failure(operation, status: 200, "the answer has no readable updated_at")
+        }
+        let earliest = receipt.startedAt.addingTimeInterval(-1 - GitHubSecretTarget.clockSkewTolerance)
+        guard updatedAt >= earliest else {
+            throw failure(operation, status: 200, "updated_at is \(text), older than our write at \(Timestamp.format(receipt.startedAt)): the write did not land")
+        }
+        let visibility = object["visibility"] as? String
+        guard visibility == secret.visibility.rawValue else {
+            throw failure(operation, status: 200, "visibility is \(visibility ?? "missing"), not the plan's \(secret.visibility.rawValue)")
+        }
+        if secret.visibility == .selected {
+            let listOperation = "read back selected repositories"
+            let list = try await client.send("GET", "\(secretPath)/repositories", target: target, operation: listOperation, logger: logger)
+            guard list.status == 200 else { throw client.failure(list, target: target, operation: listOperation) }
+            let names = ((list.jsonObject()?["repositories"] as? [[String: Any]]) ?? []).compactMap { ($0["full_name"] as? String)?.lowercased() }
+            let expected = Set(secret.repositories.map { $0.lowercased() })
+            guard Set(names) == expected else {
+                throw failure(listOperation, status: 200, "the secret is shared with [\(names.sorted().joined(separator: ", "))], not the plan's [\(expected.sorted().joined(separator: ", "))]")
+            }
+        }
+        return TargetObservation(updatedAt: updatedAt)
+    }
+
+    /// `GET /repos/{owner}/{repo}` → `id`, for each repository of `repos:`.
+    private func resolveRepositories(logger: Logger) async throws(TargetError) -> [Int] {
+        var ids: [Int] = []
+        for repository in secret.repositories {
+            let operation = "resolve repository \(repository)"
+            let path = "/repos/\(GitHubSecretTarget.repositoryPath(repository))"
+            let response = try await client.send("GET", path, target: target, operation: operation, logger: logger)
+            guard response.status == 200 else { throw client.failure(response, target: target, operation: operation) }
+            guard let id = response.jsonObject()?["id"] as? Int else {
+                throw failure(operation, status: 200, "the answer has no numeric id")
+            }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    private func put(_ value: Secret, key: GitHubPublicKey, repositoryIDs: [Int], logger: Logger) async throws(TargetError) -> HTTPResponse {
+        let sealed: [UInt8]
+        do {
+            sealed = try value.withRevealed { plain throws(SodiumError) in try SealedBox.seal(Array(plain.utf8), publicKey: key.key) }
+        } catch {
+            throw failure("seal secret", "\(error)")
+        }
+        var body: [String: Any] = [
+            "encrypted_value": Data(sealed).base64EncodedString(), "key_id": key.keyID, "visibility": secret.visibility.rawValue,
+        ]
+        if secret.visibility == .selected { body["selected_repository_ids"] = repositoryIDs }
+        do {
+            return try await client.send("PUT", secretPath, json: body, target: target, operation: "PUT organization secret", logger: logger)
+        } catch {
+            var uncertain = error
+            uncertain.mayHaveWritten = error.operation == "PUT organization secret"
+            throw uncertain
+        }
+    }
+
+    private func publicKey(logger: Logger) async throws(TargetError) -> GitHubPublicKey {
+        let client = client
+        let target = target
+        let path = "\(scopePath)/public-key"
+        do {
+            return try await client.publicKeys.key(for: scopePath) {
+                let operation = "fetch organization public key"
+                let response = try await client.send("GET", path, target: target, operation: operation, logger: logger)
+                guard response.status == 200 else { throw client.failure(response, target: target, operation: operation) }
+                guard let object = response.jsonObject(),
+                      let keyID = (object["key_id"] as? String) ?? (object["key_id"] as? Int).map(String.init),
+                      let encoded = object["key"] as? String,
+                      let key = Data(base64Encoded: encoded)
+                else {
+                    throw TargetError(provider: .github, target: target.label, operation: operation, status: 200, message: "the answer has no key_id and base64 key")
+                }
+                return GitHubPublicKey(keyID: keyID, key: Array(key))
+            }
+        } catch let error as TargetError {
+            throw error
+        } catch {
+            throw failure("fetch organization public key", "\(error)")
+        }
+    }
+
+    private func failure(_ operation: String, status: Int? = nil, _ message: String) -> TargetError {
+        TargetError(provider: .github, target: target.label, operation: operation, status: status, message: message)
+    }
+
+    private static func isStaleKey(_ response: HTTPResponse) -> Bool {
+        let message = (response.jsonObject()?["message"] as? String ?? "").lowercased()
+        return message.contains("improperly encrypted") || message.contains("key_id")
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+
+/// GitLab's REST API (v4) as the variable targets use it: the token in `PRIVATE-TOKEN` or as a
+/// bearer, JSON bodies, errors turned into `TargetError` that say which credential lacks which role.
+public struct GitLabClient: Sendable {
+    private let transport: any HTTPTransport
+    private let baseURL: URL
+    private let credential: Secret
+    private let authentication: GitLabSettings.Authentication
+
+    public init(transport: any HTTPTransport, baseURL: URL, credential: Secret, authentication: GitLabSettings.Authentication) {
+        self.transport = transport
+        self.baseURL = baseURL
+        self.credential = credential
+        self.authentication = authentication
+    }
+
+    /// - Parameter path: already percent-encoded, query included.
+    func send(
+        _ method: String, _ path: String, json: [String: Any]? = nil, target: Target, operation: String, logger: Logger
+    ) async throws(TargetError) -> HTTPResponse {
+        guard let url = URLJoin.join(baseURL, path) else {
+            throw TargetError(provider: .gitlab, target: target.label, operation: operation, message: "cannot build a URL from \(baseURL)")
+        }
+        var headers = ["Accept": "application/json", "User-Agent": UserAgent.value]
+        switch authentication {
+        case .privateToken: credential.withRevealed { headers["PRIVATE-TOKEN"] = $0 }
+        case .bearer: credential.withRevealed { headers["Authorization"] = "Bearer \($0)" }
+        }
+        var body: Data?
+        if let json {
+            body = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+            headers["Content-Type"] = "application/json"
+        }
+        let request = HTTPRequest(method: method, url: url, headers: headers, body: body)
+        let started = ContinuousClock.now
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            // No answer: a write may have been applied.
+            throw TargetError(provider: .gitlab, target: target.label, operation: operation, message: "\(error)", mayHaveWritten: request.isWrite)
+        }
+        logger.debug("http", metadata: [
+            "http.request": "\(request.summary)",
+            "http.status": "\(response.status)",
+            "http.request_id": "\(response.header("x-request-id") ?? "-")",
+            LogKeys.durationMS: "\(started.duration(to: .now).milliseconds)",
+        ])
+        return response
+    }
+
+    /// Turns a non-success answer into an error that says what failed and what to do.
+    func failure(_ response: HTTPResponse, target: Target, variable: GitLabVariable, operation: String) -> TargetError {
+        let message = Self.message(response)
+        let credential = "providers.gitlab.token"
+        var hint: String?
+        switch response.status {
+        case 400 where message.contains("value is invalid") && variable.masked:
+            hint = "the token does not meet GitLab's masking rules: \(GitLabMaskingRules.summary(raw: variable.raw))"
+        case 400 where message.contains("has already been taken"):
+            hint = "a variable with this key and environment scope appeared while writing; the next run updates it"
+        case 401:
+            hint = "\(credential) was rejected: it is missing, expired or revoked"
+                + (authentication == .bearer ? " (OAuth access tokens last 2 hours)" : "")
+        case 403:
+            hint = "\(credential) lacks permission: \(Self.roleNeeded(for: variable)), and the token needs the api scope"
+        case 404:
+            hint = "\(Self.ownerDescription(variable)) does not exist, or \(credential) cannot see it"
+        case 409:
+            hint = "several variables share this key; the bot always filters by environment_scope, so check the scope in the plan"
+        case 429:
+            let retry = response.header("retry-after").map { "\($0)s" } ?? response.header("ratelimit-resettime") ?? "a while"
+            hint = "GitLab rate limit (\(response.header("ratelimit-name") ?? "throttled")); retry after \(retry)"
+        default:
+            break
+        }
+        return TargetError(
+            provider: .gitlab, target: target.label, operation: operation, status: response.status, message: message, hint: hint,
+            mayHaveWritten: response.status >= 500
+        )
+    }
+
+    static func roleNeeded(for variable: GitLabVariable) -> String {
+        switch variable.owner {
+        case .project(let path): "project variables need the Maintainer role on \(path)"
+        case .group(let path): "group variables need the Owner role on \(path)"
+        }
+    }
+
+    static func ownerDescription(_ variable: GitLabVariable) -> String {
+        switch variable.owner {
+        case .project(let path): "the project \(path)"
+        case .group(let path): "the group \(path)"
+        }
+    }
+
+    /// GitLab's `message` is a string (`404 Project Not Found`) or, for validation errors, an
+    /// object of field → messages (`{"value": ["is invalid"]}`), rendered as `value is invalid`.
+    private static func message(_ response: HTTPResponse) -> String {
+        guard let object = response.jsonObject() else { return response.bodySnippet }
+        if let text = object["message"] as? String ?? object["error"] as? String {
+            return Redactor.scrub(text.replacingOccurrences(of: "\n", with: " "))
+        }
+        if let fields = object["message"] as? [String: Any] {
+            let parts = fields.keys.sorted().map { key -> String in
+                let messages = (fields[key] as? [String]) ?? [(fields[key] as? String) ?? ""]
+                return "\(key) \(messages.joined(separator: ", "))"
+            }
+            return Redactor.scrub(parts.joined(separator: "; "))
+        }
+        return response.bodySnippet
+    }
+}

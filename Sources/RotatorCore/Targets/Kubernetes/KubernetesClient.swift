@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+
+/// The Kubernetes API as the Secret targets use it: bearer auth (when there is a token), JSON
+/// answers, `Status` errors turned into `TargetError` naming the RBAC verbs that are missing.
+public struct KubernetesClient: Sendable {
+    /// The field manager of every write: `kubectl get secret -o yaml --show-managed-fields` shows it.
+    static let fieldManager = "envshed-rotator"
+
+    private let transport: any HTTPTransport
+    private let endpoint: KubernetesEndpoint
+
+    public init(transport: any HTTPTransport, endpoint: KubernetesEndpoint) {
+        self.transport = transport
+        self.endpoint = endpoint
+    }
+
+    /// - Parameter path: already percent-encoded, query included.
+    func send(
+        _ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, target: Target, operation: String, logger: Logger
+    ) async throws(TargetError) -> HTTPResponse {
+        guard let url = URLJoin.join(endpoint.apiURL, path) else {
+            throw TargetError(provider: .kubernetes, target: target.label, operation: operation, message: "cannot build a URL from \(endpoint.apiURL)")
+        }
+        var headers = ["Accept": "application/json", "User-Agent": UserAgent.value]
+        endpoint.token?.withRevealed { headers["Authorization"] = "Bearer \($0)" }
+        if let contentType { headers["Content-Type"] = contentType }
+        let request = HTTPRequest(method: method, url: url, headers: headers, body: body)
+        let started = ContinuousClock.now
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            let hint = url.scheme == "https"
+                ? "if this is a certificate error: this HTTP client trusts only the system CA store; install the cluster's CA there (update-ca-certificates) or reach the API through kubectl proxy on loopback"
+                : nil
+            throw TargetError(
+                provider: .kubernetes, target: target.label, operation: operation, message: "\(error)", hint: hint, mayHaveWritten: request.isWrite
+            )
+        }
+        logger.debug("http", metadata: [
+            "http.request": "\(request.summary)",
+            "http.status": "\(response.status)",
+            LogKeys.durationMS: "\(started.duration(to: .now).milliseconds)",
+        ])
+        return response
+    }
+
+    /// Turns a non-success answer into an error that says what failed and what to do.
+    /// - Parameters:
+    ///   - resource: `secrets` or `deployments`, for the RBAC hint.
+    func failure(_ response: HTTPResponse, target: Target, namespace: String, resource: String, operation: String) -> TargetError {
+        let status = response.jsonObject()
+        let message = (status?["message"] as? String).map(Redactor.scrub) ?? response.bodySnippet
+        let reason = status?["reason"] as? String
+        var hint: String?
+        switch response.status {
+        case 401:
+            hint = "\(endpoint.credentialName) was rejected: it is missing, expired or not a token of this cluster"
+        case 403:
+            let verbs = resource == "secrets"
+                ? "get, patch and create on secrets (create because server-side apply creates a missing Secret)"
+                : "patch on deployments.apps (to restart)"
+            hint = "\(endpoint.credentialName) lacks RBAC permission: the bot needs \(verbs) in namespace \(namespace)"
+        case 404:
+            hint = resource == "secrets" ? "the namespace \(namespace) does not exist" : "no such deployment in namespace \(namespace)"
+        case 409:
+            hint = "conflicting writes kept happening (retried)"
+        case 422 where message.lowercased().contains("immutable"):
+            hint = "the Secret is immutable: Kubernetes cannot change it; create a new Secret and point the workload at it"
+        case 429:
+            hint = "the API server is throttling (API Priority and Fairness); retry after \(response.header("retry-after").map { "\($0)s" } ?? "a while")"
+        default:
+            break
+        }
+        return TargetError(
+            provider: .kubernetes, target: target.label, operation: operation, status: response.status,
+            message: reason.map { "\($0): \(message)" } ?? message, hint: hint, mayHaveWritten: response.status >= 500
+        )
+    }
+}

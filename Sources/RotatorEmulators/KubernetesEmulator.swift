@@ -1,0 +1,390 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// A loopback emulator of the Kubernetes API for what the rotator touches: Secrets (server-side
+/// apply, read) and Deployments (the restart patch, read).
+///
+/// It is as strict as the API server where the rotator could go wrong: bearer auth (401 `Status`),
+/// apply only with `Content-Type: application/apply-patch+yaml` (415 otherwise) and a
+/// `fieldManager` (400 otherwise), `data` values that must be base64, and — stricter than a real
+/// cluster, on purpose — `stringData` refused with a 422 explaining that the bot must use `data`
+/// (apply does not prune `stringData` keys). Apply creates a missing Secret (201) and merges keys
+/// into an existing one (200), tracking which field manager owns each key; immutable Secrets
+/// refuse changes; every change bumps `resourceVersion`. Apply bodies are read as JSON (valid YAML).
+public final class KubernetesEmulator: Sendable {
+    /// A Secret as stored: decoded values, the manager of each key.
+    public struct StoredSecret: Sendable {
+        public var data: [String: Data]
+        public var managers: [String: String]
+        public var immutable: Bool
+        public var resourceVersion: Int
+    }
+
+    /// A Deployment as stored: just what a restart changes.
+    public struct StoredDeployment: Sendable {
+        public var templateAnnotations: [String: String]
+        public var generation: Int
+        public var resourceVersion: Int
+    }
+
+    private struct State {
+        var namespaces: Set<String> = []
+        var secrets: [String: StoredSecret] = [:]
+        var deployments: [String: StoredDeployment] = [:]
+        var resourceVersion = 1000
+        var writes: [KubernetesWrite] = []
+    }
+
+    private static let maximumBodySize = 1 << 20
+    private static let applyContentType = "application/apply-patch+yaml"
+    private static let mergeContentTypes = ["application/strategic-merge-patch+json", "application/merge-patch+json"]
+
+    private let acceptedTokens: Set<String>
+    private let state = Mutex(State())
+    private let recorder = RequestRecorder()
+    private let faults = FaultInjector()
+
+    /// - Parameter acceptedTokens: bearer tokens that authenticate; an empty set accepts requests
+    ///   with no `Authorization` at all, as a `kubectl proxy` does.
+    public init(acceptedTokens: Set<String>) {
+        self.acceptedTokens = acceptedTokens
+    }
+
+    // MARK: - Set-up
+
+    public func addNamespace(_ name: String) {
+        _ = state.withLock { $0.namespaces.insert(name) }
+    }
+
+    /// Seeds a Secret owned by another manager (`kubectl`), as if created by hand.
+    public func addSecret(namespace: String, name: String, data: [String: String], immutable: Bool = false) {
+        state.withLock { state in
+            state.namespaces.insert(namespace)
+            state.resourceVersion += 1
+            state.secrets["\(namespace)/\(name)"] = StoredSecret(
+                data: data.mapValues { Data($0.utf8) }, managers: data.mapValues { _ in "kubectl-client-side-apply" },
+                immutable: immutable, resourceVersion: state.resourceVersion
+            )
+        }
+    }
+
+    public func addDeployment(namespace: String, name: String) {
+        state.withLock { state in
+            state.namespaces.insert(namespace)
+            state.resourceVersion += 1
+            state.deployments["\(namespace)/\(name)"] = StoredDeployment(templateAnnotations: [:], generation: 1, resourceVersion: state.resourceVersion)
+        }
+    }
+
+    public func inject(_ fault: InjectedFault) {
+        faults.inject(fault)
+    }
+
+    public func start() async throws -> EmulatorServer {
+        try await EmulatorServer.start(
+            name: "kubernetes",
+            responder: EmulatorResponder { [self] request in
+                await self.respond(to: request)
+            }
+        )
+    }
+
+    // MARK: - Inspection
+
+    public func secret(namespace: String, name: String) -> StoredSecret? {
+        state.withLock { $0.secrets["\(namespace)/\(name)"] }
+    }
+
+    /// One key of a Secret, decoded from base64 as the cluster holds it, as UTF-8 text.
+    public func secretValue(namespace: String, name: String, key: String) -> String? {
+        secret(namespace: namespace, name: name)?.data[key].map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public func deployment(namespace: String, name: String) -> StoredDeployment? {
+        state.withLock { $0.deployments["\(namespace)/\(name)"] }
+    }
+
+    public var writes: [KubernetesWrite] {
+        state.withLock { $0.writes }
+    }
+
+    public var requests: [RecordedRequest] {
+        recorder.requests
+    }
+
+    // MARK: - Request handling
+
+    private enum Route {
+        case secret(namespace: String, name: String)
+        case deployment(namespace: String, name: String)
+
+        var resource: String {
+            switch self {
+            case .secret: "secrets"
+            case .deployment: "deployments"
+            }
+        }
+
+        var address: (namespace: String, name: String) {
+            switch self {
+            case .secret(let namespace, let name), .deployment(let namespace, let name): (namespace, name)
+            }
+        }
+    }
+
+    private func respond(to request: Request) async -> Response {
+        let method = request.method.rawValue
+        let rawPath = request.uri.path
+        let route = RequestPath(raw: rawPath).flatMap(Self.route)
+        let reply: JSONResponse
+        if let fault = faults.fault(method: method, path: rawPath) {
+            var faulted = fault.body.map { JSONResponse(status: fault.status, rawBody: $0) }
+                ?? Self.status(fault.status, reason: Self.reason(for: fault.status), HTTPReasonPhrase.phrase(for: fault.status)).response
+            for (name, value) in fault.headers.sorted(by: { $0.key < $1.key }) { faulted.setHeader(name, value) }
+            reply = faulted
+        } else {
+            do {
+                try authenticate(request)
+                reply = try await handle(request, method: method, route: route)
+            } catch {
+                reply = error.response
+            }
+        }
+        recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
+        if method != "GET", let route {
+            let write = KubernetesWrite(
+                method: method, resource: route.resource, namespace: route.address.namespace, name: route.address.name,
+                contentType: request.headers[.contentType], status: reply.status, at: Date()
+            )
+            state.withLock { $0.writes.append(write) }
+        }
+        return reply.makeResponse(contentType: "application/json")
+    }
+
+    private static func route(_ path: RequestPath) -> Route? {
+        if let values = path.captures("api/v1/namespaces/{namespace}/secrets/{name}") {
+            return .secret(namespace: values[0], name: values[1])
+        }
+        if let values = path.captures("apis/apps/v1/namespaces/{namespace}/deployments/{name}") {
+            return .deployment(namespace: values[0], name: values[1])
+        }
+        return nil
+    }
+
+    private func authenticate(_ request: Request) throws(EmulatorRejection) {
+        guard let authorization = request.headers[.authorization] else {
+            if acceptedTokens.isEmpty { return }
+            throw Self.status(401, reason: "Unauthorized", "Unauthorized")
+        }
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", acceptedTokens.contains(String(parts[1])) else {
+            throw Self.status(401, reason: "Unauthorized", "Unauthorized")
+        }
+    }
+
+    private func handle(_ request: Request, method: String, route: Route?) async throws(EmulatorRejection) -> JSONResponse {
+        let query = QueryString.parameters(request.uri.query)
+        switch (method, route) {
+        case ("GET", .secret(let namespace, let name)?):
+            return try readSecret(namespace: namespace, name: name)
+        case ("PATCH", .secret(let namespace, let name)?):
+            return try await applySecret(request, namespace: namespace, name: name, query: query)
+        case ("GET", .deployment(let namespace, let name)?):
+            return try readDeployment(namespace: namespace, name: name)
+        case ("PATCH", .deployment(let namespace, let name)?):
+            return try await patchDeployment(request, namespace: namespace, name: name)
+        case (_, _?):
+            throw Self.status(405, reason: "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        case (_, nil):
+            throw Self.status(404, reason: "NotFound", "the server could not find the requested resource")
+        }
+    }
+
+    /// `PATCH …/secrets/{name}` with `application/apply-patch+yaml`: server-side apply.
+    private func applySecret(_ request: Request, namespace: String, name: String, query: [String: String]) async throws(EmulatorRejection)
+        -> JSONResponse
+    {
+        let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard contentType == Self.applyContentType else {
+            throw Self.status(
+                415, reason: "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml (this emulator accepts only server-side apply for Secrets)"
+            )
+        }
+        guard let manager = query["fieldManager"], !manager.isEmpty else {
+            throw Self.status(400, reason: "BadRequest", "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
+        }
+        let force = query["force"] == "true"
+        let object = try await Self.jsonObjectBody(of: request)
+        guard object["apiVersion"]?.stringValue == "v1", object["kind"]?.stringValue == "Secret" else {
+            throw Self.status(400, reason: "BadRequest", "apply expects apiVersion v1, kind Secret")
+        }
+        guard case .object(let metadata)? = object["metadata"], metadata["name"]?.stringValue == name else {
+            throw Self.status(400, reason: "BadRequest", "the name of the object (\(object["metadata"]?.summary ?? "none")) does not match the name on the URL (\(name))")
+        }
+        if let bodyNamespace = metadata["namespace"]?.stringValue, bodyNamespace != namespace {
+            throw Self.status(400, reason: "BadRequest", "the namespace of the provided object does not match the namespace sent on the request")
+        }
+        if object["stringData"] != nil {
+            throw Self.status(
+                422, reason: "Invalid",
+                "Secret \"\(name)\" is invalid: stringData: Forbidden: this cluster (emulator) refuses stringData in server-side apply: keys removed from stringData are never pruned; send base64 values in data"
+            )
+        }
+        var values: [String: Data] = [:]
+        if case .object(let data)? = object["data"] {
+            for (key, value) in data {
+                guard let text = value.stringValue, let decoded = Data(base64Encoded: text) else {
+                    throw Self.status(422, reason: "Invalid", "Secret \"\(name)\" is invalid: data[\(key)]: Invalid value: illegal base64 data")
+                }
+                values[key] = decoded
+            }
+        }
+        let (created, stored) = try state.withLock { (state: inout State) throws(EmulatorRejection) -> (Bool, StoredSecret) in
+            guard state.namespaces.contains(namespace) else {
+                throw Self.status(404, reason: "NotFound", "namespaces \"\(namespace)\" not found")
+            }
+            let id = "\(namespace)/\(name)"
+            var secret = state.secrets[id] ?? StoredSecret(data: [:], managers: [:], immutable: false, resourceVersion: 0)
+            let created = state.secrets[id] == nil
+            let conflicts = values.keys.filter { key in secret.managers[key].map { $0 != manager } ?? false }.sorted()
+            if !force, !conflicts.isEmpty {
+                throw Self.status(
+                    409, reason: "Conflict",
+                    "Apply failed with \(conflicts.count) conflict(s): " + conflicts.map { "conflict with \"\(secret.managers[$0] ?? "")\": .data.\($0)" }.joined(separator: ", ")
+                )
+            }
+            let changed = values.contains { secret.data[$0.key] != $0.value }
+            if secret.immutable, changed {
+                throw Self.status(422, reason: "Invalid", "Secret \"\(name)\" is invalid: data: Forbidden: field is immutable when `immutable` is set")
+            }
+            for (key, value) in values {
+                secret.data[key] = value
+                secret.managers[key] = manager
+            }
+            if created || changed {
+                state.resourceVersion += 1
+                secret.resourceVersion = state.resourceVersion
+            }
+            state.secrets[id] = secret
+            return (created, secret)
+        }
+        return JSONResponse(status: created ? 201 : 200, json: Self.json(secret: stored, namespace: namespace, name: name))
+    }
+
+    private func readSecret(namespace: String, name: String) throws(EmulatorRejection) -> JSONResponse {
+        guard let secret = secret(namespace: namespace, name: name) else {
+            throw Self.status(404, reason: "NotFound", "secrets \"\(name)\" not found")
+        }
+        return JSONResponse(status: 200, json: Self.json(secret: secret, namespace: namespace, name: name))
+    }
+
+    /// `PATCH …/deployments/{name}` with a strategic-merge or JSON merge patch: only the pod
+    /// template's annotations are merged (what a rollout restart changes).
+    private func patchDeployment(_ request: Request, namespace: String, name: String) async throws(EmulatorRejection) -> JSONResponse {
+        let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let contentType, Self.mergeContentTypes.contains(contentType) else {
+            throw Self.status(415, reason: "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: \(Self.mergeContentTypes.joined(separator: ", "))")
+        }
+        let patch = try await Self.jsonObjectBody(of: request)
+        var annotations: [String: String] = [:]
+        if case .object(let spec)? = patch["spec"], case .object(let template)? = spec["template"],
+           case .object(let metadata)? = template["metadata"], case .object(let given)? = metadata["annotations"] {
+            for (key, value) in given {
+                guard let text = value.stringValue else {
+                    throw Self.status(422, reason: "Invalid", "annotations[\(key)]: must be a string")
+                }
+                annotations[key] = text
+            }
+        }
+        let stored = try state.withLock { (state: inout State) throws(EmulatorRejection) -> StoredDeployment in
+            let id = "\(namespace)/\(name)"
+            guard var deployment = state.deployments[id] else {
+                throw Self.status(404, reason: "NotFound", "deployments.apps \"\(name)\" not found")
+            }
+            if !annotations.isEmpty, annotations.contains(where: { deployment.templateAnnotations[$0.key] != $0.value }) {
+                deployment.templateAnnotations.merge(annotations) { _, new in new }
+                deployment.generation += 1
+                state.resourceVersion += 1
+                deployment.resourceVersion = state.resourceVersion
+            }
+            state.deployments[id] = deployment
+            return deployment
+        }
+        return JSONResponse(status: 200, json: Self.json(deployment: stored, namespace: namespace, name: name))
+    }
+
+    private func readDeployment(namespace: String, name: String) throws(EmulatorRejection) -> JSONResponse {
+        guard let deployment = deployment(namespace: namespace, name: name) else {
+            throw Self.status(404, reason: "NotFound", "deployments.apps \"\(name)\" not found")
+        }
+        return JSONResponse(status: 200, json: Self.json(deployment: deployment, namespace: namespace, name: name))
+    }
+
+    // MARK: - Helpers
+
+    private static func json(secret: StoredSecret, namespace: String, name: String) -> JSONValue {
+        .object([
+            "apiVersion": .string("v1"),
+            "kind": .string("Secret"),
+            "type": .string("Opaque"),
+            "immutable": .bool(secret.immutable),
+            "metadata": .object([
+                "name": .string(name),
+                "namespace": .string(namespace),
+                "resourceVersion": .string(String(secret.resourceVersion)),
+                "managedFields": .array(Set(secret.managers.values).sorted().map { .object(["manager": .string($0), "operation": .string("Apply")]) }),
+            ]),
+            "data": .object(secret.data.mapValues { .string($0.base64EncodedString()) }),
+        ])
+    }
+
+    private static func json(deployment: StoredDeployment, namespace: String, name: String) -> JSONValue {
+        .object([
+            "apiVersion": .string("apps/v1"),
+            "kind": .string("Deployment"),
+            "metadata": .object([
+                "name": .string(name),
+                "namespace": .string(namespace),
+                "generation": .integer(deployment.generation),
+                "resourceVersion": .string(String(deployment.resourceVersion)),
+            ]),
+            "spec": .object(["template": .object(["metadata": .object(["annotations": .object(deployment.templateAnnotations.mapValues(JSONValue.string))])])]),
+        ])
+    }
+
+    private static func jsonObjectBody(of request: Request) async throws(EmulatorRejection) -> [String: JSONValue] {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maximumBodySize)
+        } catch {
+            throw status(413, reason: "RequestEntityTooLarge", "the request body is too large")
+        }
+        guard let document = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)),
+              case .object(let fields) = document
+        else {
+            throw status(400, reason: "BadRequest", "error decoding the body: this emulator reads apply bodies as JSON objects")
+        }
+        return fields
+    }
+
+    private static func reason(for status: Int) -> String {
+        HTTPReasonPhrase.phrase(for: status).replacingOccurrences(of: " ", with: "")
+    }
+
+    /// The API server's error body: a `Status` object.
+    private static func status(_ code: Int, reason: String, _ message: String) -> EmulatorRejection {
+        EmulatorRejection(response: JSONResponse(status: code, json: .object([
+            "kind": .string("Status"),
+            "apiVersion": .string("v1"),
+            "metadata": .object([:]),
+            "status": .string("Failure"),
+            "message": .string(message),
+            "reason": .string(reason),
+            "code": .integer(code),
+        ])))
+    }
+}
