@@ -6,8 +6,23 @@ import Synchronization
 /// What a test can do to an emulator beyond faults: add latency to every request, and watch each
 /// request as it arrives and once it has been handled (the crash tests kill the client there).
 final class EmulatorControls: Sendable {
+    private struct Load {
+        var inFlight = 0
+        var maxInFlight = 0
+        var writeTimes: [ContinuousClock.Instant] = []
+    }
+
     private let latency = Mutex<Duration>(.zero)
     private let observer = Mutex<(@Sendable (ObservedRequest) -> Void)?>(nil)
+    private let load = Mutex(Load())
+
+    /// What the emulator does with one request before its own handling.
+    enum Interception {
+        /// Dropped (or hung, then dropped): send this and nothing else.
+        case dropped(Response)
+        /// Handle normally, or answer `fault` when set; `dropAfterHandling` loses the answer.
+        case proceed(fault: InjectedFault?, dropAfterHandling: Bool)
+    }
 
     func setLatency(_ duration: Duration) {
         latency.withLock { $0 = duration }
@@ -17,34 +32,61 @@ final class EmulatorControls: Sendable {
         observer.withLock { $0 = body }
     }
 
-    /// Called first for every request: notifies, then waits out the configured latency.
-    func received(method: String, path: String) async {
+    /// The most requests this emulator was answering at once.
+    var maxConcurrentRequests: Int {
+        load.withLock { $0.maxInFlight }
+    }
+
+    /// The most write requests (not GET/HEAD) received within any `window`.
+    func maxWrites(within window: Duration) -> Int {
+        let times = load.withLock { $0.writeTimes }.sorted()
+        var best = 0
+        var start = 0
+        for end in times.indices {
+            while times[start].duration(to: times[end]) >= window { start += 1 }
+            best = max(best, end - start + 1)
+        }
+        return best
+    }
+
+    /// The first thing every emulator does with a request: count it, notify, wait out the
+    /// latency, then apply a matching fault's behaviour.
+    func intercept(method: String, path: String, faults: FaultInjector) async -> Interception {
+        load.withLock { load in
+            load.inFlight += 1
+            load.maxInFlight = max(load.maxInFlight, load.inFlight)
+            if method != "GET" && method != "HEAD" { load.writeTimes.append(.now) }
+        }
         notify(ObservedRequest(method: method, path: path, phase: .received, status: nil))
         let delay = latency.withLock { $0 }
         if delay > .zero { try? await Task.sleep(for: delay) }
-    }
-
-    /// Called once the emulator has applied the request, before the answer is sent.
-    func handled(method: String, path: String, status: Int) {
-        notify(ObservedRequest(method: method, path: path, phase: .handled, status: status))
-    }
-
-    /// Applies a fault's non-answer behaviour. Returns a response for a dropped connection, nil when
-    /// the request should go on to normal handling (after a delay).
-    func apply(_ behavior: InjectedFault.Behavior) async -> Response? {
-        switch behavior {
-        case .answer, .applyThenDrop:
-            return nil
+        guard let fault = faults.fault(method: method, path: path) else {
+            return .proceed(fault: nil, dropAfterHandling: false)
+        }
+        switch fault.behavior {
+        case .answer:
+            return .proceed(fault: fault, dropAfterHandling: false)
+        case .applyThenDrop:
+            return .proceed(fault: nil, dropAfterHandling: true)
         case .delay(let duration):
             try? await Task.sleep(for: duration)
-            return nil
+            return .proceed(fault: nil, dropAfterHandling: false)
         case .hang:
             // Until the emulator stops (its graceful shutdown is bounded) or the client gives up.
             try? await Task.sleep(for: .seconds(3_600))
-            return Self.dropped()
+            load.withLock { $0.inFlight -= 1 }
+            return .dropped(Self.dropped())
         case .dropConnection:
-            return Self.dropped()
+            load.withLock { $0.inFlight -= 1 }
+            return .dropped(Self.dropped())
         }
+    }
+
+    /// The last thing: notify that the request was applied, then answer (or lose the answer).
+    func finish(_ response: Response, method: String, path: String, status: Int, dropAfterHandling: Bool) -> Response {
+        load.withLock { $0.inFlight -= 1 }
+        notify(ObservedRequest(method: method, path: path, phase: .handled, status: status))
+        return dropAfterHandling ? Self.dropped() : response
     }
 
     /// Promises a body and closes the connection instead: the client sees the connection drop.

@@ -118,6 +118,16 @@ public final class EnvshedEmulator: Sendable {
         controls.observe(body)
     }
 
+    /// The most requests this emulator answered at once (a client's concurrency budget, observed).
+    public var maxConcurrentRequests: Int {
+        controls.maxConcurrentRequests
+    }
+
+    /// The most write requests received within any `window` (a client's write budget, observed).
+    public func maxWrites(within window: Duration) -> Int {
+        controls.maxWrites(within: window)
+    }
+
     /// Starts the emulator on `127.0.0.1` on a free port.
     public func start() async throws -> EmulatorServer {
         try await EmulatorServer.start(
@@ -150,16 +160,11 @@ public final class EnvshedEmulator: Sendable {
     private func respond(to request: Request) async -> Response {
         let method = request.method.rawValue
         let rawPath = request.uri.path
-        await controls.received(method: method, path: rawPath)
-        var fault = faults.fault(method: method, path: rawPath)
-        var dropAfterHandling = false
-        if let behavior = fault?.behavior {
-            if let dropped = await controls.apply(behavior) {
-                recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
-                return dropped
-            }
-            if case .delay = behavior { fault = nil }
-            if case .applyThenDrop = behavior { fault = nil; dropAfterHandling = true }
+        let interception = await controls.intercept(method: method, path: rawPath, faults: faults)
+        guard case .proceed(let fault, let dropAfterHandling) = interception else {
+            recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
+            if case .dropped(let response) = interception { return response }
+            return Response(status: .internalServerError)
         }
         let reply: JSONResponse
         if let fault {
@@ -172,9 +177,10 @@ public final class EnvshedEmulator: Sendable {
             }
         }
         recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
-        controls.handled(method: method, path: rawPath, status: reply.status)
-        if dropAfterHandling { return EmulatorControls.dropped() }
-        return reply.makeResponse(contentType: "application/json")
+        return controls.finish(
+            reply.makeResponse(contentType: "application/json"), method: method, path: rawPath, status: reply.status,
+            dropAfterHandling: dropAfterHandling
+        )
     }
 
     private func route(_ request: Request, method: String, rawPath: String) async throws(EmulatorRejection)

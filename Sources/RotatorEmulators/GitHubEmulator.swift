@@ -171,6 +171,16 @@ public final class GitHubEmulator: Sendable {
         controls.observe(body)
     }
 
+    /// The most requests this emulator answered at once (a client's concurrency budget, observed).
+    public var maxConcurrentRequests: Int {
+        controls.maxConcurrentRequests
+    }
+
+    /// The most write requests received within any `window` (a client's write budget, observed).
+    public func maxWrites(within window: Duration) -> Int {
+        controls.maxWrites(within: window)
+    }
+
     /// Starts the emulator on `127.0.0.1` on a free port.
     public func start() async throws -> EmulatorServer {
         try await EmulatorServer.start(
@@ -246,18 +256,13 @@ public final class GitHubEmulator: Sendable {
         let rawPath = request.uri.path
         let route = RequestPath(raw: rawPath).flatMap(Self.route(for:))
 
-        await controls.received(method: method, path: rawPath)
-        var reply: JSONResponse
-        var fault = faults.fault(method: method, path: rawPath)
-        var dropAfterHandling = false
-        if let behavior = fault?.behavior {
-            if let dropped = await controls.apply(behavior) {
-                recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
-                return dropped
-            }
-            if case .delay = behavior { fault = nil }
-            if case .applyThenDrop = behavior { fault = nil; dropAfterHandling = true }
+        let interception = await controls.intercept(method: method, path: rawPath, faults: faults)
+        guard case .proceed(let fault, let dropAfterHandling) = interception else {
+            recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
+            if case .dropped(let response) = interception { return response }
+            return Response(status: .internalServerError)
         }
+        var reply: JSONResponse
         if let fault {
             reply =
                 fault.body.map { JSONResponse(status: fault.status, rawBody: $0) }
@@ -304,9 +309,10 @@ public final class GitHubEmulator: Sendable {
             let write = GitHubSecretWrite(repository: nil, environment: nil, organization: org, name: name, status: reply.status, at: Date())
             state.withLock { $0.writes.append(write) }
         }
-        controls.handled(method: method, path: rawPath, status: reply.status)
-        if dropAfterHandling { return EmulatorControls.dropped() }
-        return reply.makeResponse(contentType: "application/json; charset=utf-8")
+        return controls.finish(
+            reply.makeResponse(contentType: "application/json; charset=utf-8"), method: method, path: rawPath, status: reply.status,
+            dropAfterHandling: dropAfterHandling
+        )
     }
 
     private static func route(for path: RequestPath) -> Route? {

@@ -43,6 +43,7 @@ public final class GitLabEmulator: Sendable {
     private let state = Mutex(State())
     private let recorder = RequestRecorder()
     private let faults = FaultInjector()
+    private let controls = EmulatorControls()
 
     /// - Parameter acceptedTokens: the tokens that authenticate (personal, project or group access
     ///   tokens, OAuth tokens), in either header.
@@ -76,6 +77,26 @@ public final class GitLabEmulator: Sendable {
     /// Makes every request matching `fault` fail as it describes, before any other handling.
     public func inject(_ fault: InjectedFault) {
         faults.inject(fault)
+    }
+
+    /// Adds `duration` to every request (a distant or slow service).
+    public func setLatency(_ duration: Duration) {
+        controls.setLatency(duration)
+    }
+
+    /// Calls `body` when each request arrives and once it has been applied, before its answer is sent.
+    public func observe(_ body: @escaping @Sendable (ObservedRequest) -> Void) {
+        controls.observe(body)
+    }
+
+    /// The most requests this emulator answered at once (a client's concurrency budget, observed).
+    public var maxConcurrentRequests: Int {
+        controls.maxConcurrentRequests
+    }
+
+    /// The most write requests received within any `window` (a client's write budget, observed).
+    public func maxWrites(within window: Duration) -> Int {
+        controls.maxWrites(within: window)
     }
 
     /// Starts the emulator on `127.0.0.1` on a free port. The API is under `/api/v4`.
@@ -126,7 +147,12 @@ public final class GitLabEmulator: Sendable {
         let query = QueryString.parameters(request.uri.query)
         var reply: JSONResponse
         var write: GitLabVariableWrite?
-        let fault = faults.fault(method: method, path: rawPath)
+        let interception = await controls.intercept(method: method, path: rawPath, faults: faults)
+        guard case .proceed(let fault, let dropAfterHandling) = interception else {
+            recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
+            if case .dropped(let response) = interception { return response }
+            return Response(status: .internalServerError)
+        }
         if let fault {
             reply = fault.body.map { JSONResponse(status: fault.status, rawBody: $0) }
                 ?? Self.error(fault.status, "\(fault.status) \(HTTPReasonPhrase.phrase(for: fault.status))").response
@@ -167,7 +193,10 @@ public final class GitLabEmulator: Sendable {
             )
             state.withLock { $0.writes.append(recorded) }
         }
-        return reply.makeResponse(contentType: "application/json")
+        return controls.finish(
+            reply.makeResponse(contentType: "application/json"), method: method, path: rawPath, status: reply.status,
+            dropAfterHandling: dropAfterHandling
+        )
     }
 
     private struct Address {

@@ -45,6 +45,7 @@ public final class KubernetesEmulator: Sendable {
     private let state = Mutex(State())
     private let recorder = RequestRecorder()
     private let faults = FaultInjector()
+    private let controls = EmulatorControls()
 
     /// - Parameter acceptedTokens: bearer tokens that authenticate; an empty set accepts requests
     ///   with no `Authorization` at all, as a `kubectl proxy` does.
@@ -80,6 +81,26 @@ public final class KubernetesEmulator: Sendable {
 
     public func inject(_ fault: InjectedFault) {
         faults.inject(fault)
+    }
+
+    /// Adds `duration` to every request (a distant or slow service).
+    public func setLatency(_ duration: Duration) {
+        controls.setLatency(duration)
+    }
+
+    /// Calls `body` when each request arrives and once it has been applied, before its answer is sent.
+    public func observe(_ body: @escaping @Sendable (ObservedRequest) -> Void) {
+        controls.observe(body)
+    }
+
+    /// The most requests this emulator answered at once (a client's concurrency budget, observed).
+    public var maxConcurrentRequests: Int {
+        controls.maxConcurrentRequests
+    }
+
+    /// The most write requests received within any `window` (a client's write budget, observed).
+    public func maxWrites(within window: Duration) -> Int {
+        controls.maxWrites(within: window)
     }
 
     public func start() async throws -> EmulatorServer {
@@ -138,8 +159,14 @@ public final class KubernetesEmulator: Sendable {
         let method = request.method.rawValue
         let rawPath = request.uri.path
         let route = RequestPath(raw: rawPath).flatMap(Self.route)
+        let interception = await controls.intercept(method: method, path: rawPath, faults: faults)
+        guard case .proceed(let fault, let dropAfterHandling) = interception else {
+            recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
+            if case .dropped(let response) = interception { return response }
+            return Response(status: .internalServerError)
+        }
         let reply: JSONResponse
-        if let fault = faults.fault(method: method, path: rawPath) {
+        if let fault {
             var faulted = fault.body.map { JSONResponse(status: fault.status, rawBody: $0) }
                 ?? Self.status(fault.status, reason: Self.reason(for: fault.status), HTTPReasonPhrase.phrase(for: fault.status)).response
             for (name, value) in fault.headers.sorted(by: { $0.key < $1.key }) { faulted.setHeader(name, value) }
@@ -160,7 +187,10 @@ public final class KubernetesEmulator: Sendable {
             )
             state.withLock { $0.writes.append(write) }
         }
-        return reply.makeResponse(contentType: "application/json")
+        return controls.finish(
+            reply.makeResponse(contentType: "application/json"), method: method, path: rawPath, status: reply.status,
+            dropAfterHandling: dropAfterHandling
+        )
     }
 
     private static func route(_ path: RequestPath) -> Route? {

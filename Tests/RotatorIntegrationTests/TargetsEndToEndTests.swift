@@ -134,11 +134,16 @@ struct TargetsEndToEndTests {
             let restarted = try #require(world.kubernetes.deployment(namespace: "api", name: "api")?.templateAnnotations["kubectl.kubernetes.io/restartedAt"])
             #expect(restarted.hasSuffix("Z") && restarted.count == 20, "RFC 3339, whole seconds: \(restarted)")
             let writes = world.kubernetes.writes.map { "\($0.method) \($0.resource) \($0.namespace)/\($0.name) \($0.contentType ?? "-") \($0.status)" }
-            #expect(writes == [
+            // Targets are written concurrently; within the first target, the Secret before the restart.
+            #expect(writes.sorted() == [
                 "PATCH secrets api/envshed application/apply-patch+yaml 200",
                 "PATCH deployments api/api application/strategic-merge-patch+json 200",
                 "PATCH secrets api/envshed-new application/apply-patch+yaml 201",
-            ], "\(writes)")
+            ].sorted(), "\(writes)")
+            #expect(
+                (writes.firstIndex(of: "PATCH secrets api/envshed application/apply-patch+yaml 200") ?? .max)
+                    < (writes.firstIndex(of: "PATCH deployments api/api application/strategic-merge-patch+json 200") ?? .min)
+            )
             #expect(world.kubernetes.requests.filter(\.isWrite).allSatisfy { $0.query?.contains("fieldManager=envshed-rotator") == true })
             #expect(world.github.writes.isEmpty && world.gitlab.writes.isEmpty)
             try world.expectNoSecretsLeaked([result])

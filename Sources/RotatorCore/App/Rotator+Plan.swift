@@ -12,7 +12,7 @@ extension Rotator {
         }
         let envshed: EnvshedClient
         do {
-            envshed = try envshedClient(plan)
+            envshed = try envshedClient(plan, transport: transport(for: plan))
         } catch {
             return OperationResult(exit: .usage, messages: ["\(error)"])
         }

@@ -15,8 +15,9 @@ extension Rotator {
         let envshed: EnvshedClient
         let targets: TargetFactory
         do {
-            envshed = try envshedClient(plan)
-            targets = try targetFactory(plan, rotations: rotations)
+            let transport = transport(for: plan)
+            envshed = try envshedClient(plan, transport: transport)
+            targets = try targetFactory(plan, rotations: rotations, transport: transport)
         } catch {
             return OperationResult(exit: .usage, messages: ["\(error); nothing was changed"])
         }
@@ -68,29 +69,53 @@ extension Rotator {
             envshed: envshed, targets: targets, store: store, journal: journal, now: environment.now, sleep: environment.sleep,
             shouldStop: environment.shouldStop
         )
+        // Decide every rotation first (cheap, and names must be unique across the run), then
+        // carry them out concurrently, at most `concurrency` at a time.
         let planner = RotationPlanner(now: environment.now())
-        var outcomes: [RotationOutcome] = []
+        var decisions: [(decision: RotationDecision, record: RotationRecord?)] = []
+        var reserved = Set<String>()
         for rotation in rotations {
-            if environment.shouldStop() {
-                journal.log(.plan, rotation: rotation.id, outcome: .skipped, detail: "not started: shutting down")
-                continue
-            }
             try journalOrphans(of: rotation, in: tokens, store: store, journal: journal)
             let record = try store.rotation(rotation.id)
-            let holdings = TokenHoldings(rotation: rotation, records: try store.targets(rotation: rotation.id), currentTokenID: record?.tokenID ?? rotation.adopt?.tokenID)
+            let current = record?.tokenID ?? rotation.adopt?.tokenID
+            let holdings = TokenHoldings(rotation: rotation, records: try store.targets(rotation: rotation.id), currentTokenID: current)
             let decision = planner.decide(
-                rotation, record: record, liveTokens: tokens, unsettledTargets: holdings.unsettledTargets(currentTokenID: record?.tokenID ?? rotation.adopt?.tokenID)
+                rotation, record: record, liveTokens: tokens, unsettledTargets: holdings.unsettledTargets(currentTokenID: current),
+                reservedNames: reserved
             )
+            if decision.verdict.isDue { reserved.insert(decision.request.name) }
             journal.log(.plan, rotation: rotation.id, tokenID: decision.current?.id, outcome: decision.verdict.isDue ? .ok : .skipped, detail: decision.verdict.reason)
-            if decision.verdict.isDue {
-                outcomes.append(try await executor.execute(decision))
-            } else {
-                // Not due, but what earlier runs left and no target holds is revoked now.
-                let (revoked, errors) = try await executor.revokeUnheld(rotation, currentTokenID: record?.tokenID)
-                outcomes.append(RotationOutcome(rotationID: rotation.id, result: .notDue, revokedTokenIDs: revoked, revocationErrors: errors))
-            }
+            decisions.append((decision, record))
         }
-        return outcomes
+        let shouldStop = environment.shouldStop
+        return try await withThrowingTaskGroup(of: (Int, RotationOutcome?).self) { group in
+            var outcomes: [RotationOutcome?] = Array(repeating: nil, count: decisions.count)
+            var next = 0
+            func startNext() {
+                guard next < decisions.count else { return }
+                let index = next
+                let (decision, record) = decisions[index]
+                next += 1
+                group.addTask {
+                    if shouldStop() {
+                        journal.log(.plan, rotation: decision.rotation.id, outcome: .skipped, detail: "not started: shutting down")
+                        return (index, nil)
+                    }
+                    if decision.verdict.isDue {
+                        return (index, try await executor.execute(decision))
+                    }
+                    // Not due, but what earlier runs left and no target holds is revoked now.
+                    let (revoked, errors) = try await executor.revokeUnheld(decision.rotation, currentTokenID: record?.tokenID)
+                    return (index, RotationOutcome(rotationID: decision.rotation.id, result: .notDue, revokedTokenIDs: revoked, revocationErrors: errors))
+                }
+            }
+            for _ in 0..<plan.concurrency { startNext() }
+            while let (index, outcome) = try await group.next() {
+                outcomes[index] = outcome
+                startNext()
+            }
+            return outcomes.compactMap { $0 }
+        }
     }
 
     /// Tokens in Envshed that carry this rotation's managed marker but that the state does not

@@ -41,7 +41,31 @@ public struct Rotator: Sendable {
         return .success(plan.rotations.filter { only.contains($0.id) })
     }
 
-    func envshedClient(_ plan: Plan) throws(SetupError) -> EnvshedClient {
+    /// The network as this plan may use it: per-host budgets (concurrency, write pacing) shared by
+    /// every rotation, under bounded retries that pause a host when it asks.
+    func transport(for plan: Plan) -> any HTTPTransport {
+        var budgets: [String: HostBudget] = [:]
+        func add(_ url: URL?, _ budget: HostBudget) {
+            guard let url else { return }
+            budgets[BudgetedTransport.key(url.host, url.port)] = budgets[BudgetedTransport.key(url.host, url.port)] ?? budget
+        }
+        add(plan.envshed.resolvedAPIURL(environment: environment.variables), HostBudget(maxConcurrent: plan.envshed.maxConcurrent ?? 8, writesPerMinute: nil))
+        if let github = plan.github {
+            add(github.apiURL, HostBudget(maxConcurrent: github.maxConcurrent ?? 8, writesPerMinute: github.writesPerMinute ?? 60))
+        }
+        if let gitlab = plan.gitlab {
+            add(gitlab.apiURL, HostBudget(maxConcurrent: gitlab.maxConcurrent ?? 8, writesPerMinute: gitlab.writesPerMinute ?? 300))
+        }
+        if let kubernetes = plan.kubernetes, let endpoint = try? KubernetesEndpoint.resolve(kubernetes, environment: environment.variables) {
+            add(endpoint.apiURL, HostBudget(maxConcurrent: kubernetes.maxConcurrent ?? 16, writesPerMinute: kubernetes.writesPerMinute))
+        }
+        return RetryingTransport(
+            BudgetedTransport(environment.transport, budgets: budgets, sleep: environment.sleep),
+            policy: environment.retryPolicy, logger: logger, now: environment.now, sleep: environment.sleep
+        )
+    }
+
+    func envshedClient(_ plan: Plan, transport: any HTTPTransport) throws(SetupError) -> EnvshedClient {
         guard let baseURL = plan.envshed.resolvedAPIURL(environment: environment.variables) else {
             throw SetupError(message: "ENVSHED_API_URL must be an https URL (http only for 127.0.0.1 or localhost)")
         }
@@ -51,12 +75,12 @@ public struct Rotator: Sendable {
         } catch {
             throw SetupError(message: "envshed.token: \(error)")
         }
-        return EnvshedClient(transport: environment.transport, baseURL: baseURL, org: plan.envshed.org, credential: credential, timeout: plan.httpTimeout)
+        return EnvshedClient(transport: transport, baseURL: baseURL, org: plan.envshed.org, credential: credential, timeout: plan.httpTimeout)
     }
 
     /// Clients only for providers that the selected rotations write to, so a plan's unused
     /// provider credential need not be present.
-    func targetFactory(_ plan: Plan, rotations: [Rotation]) throws(SetupError) -> TargetFactory {
+    func targetFactory(_ plan: Plan, rotations: [Rotation], transport: any HTTPTransport) throws(SetupError) -> TargetFactory {
         let used = Set(rotations.flatMap { $0.targets.map(\.provider) })
         let variables = environment.variables
         var github: GitHubClient?
@@ -65,7 +89,7 @@ public struct Rotator: Sendable {
             case .token(let reference):
                 do {
                     let credential = try reference.resolve(environment: variables)
-                    github = GitHubClient(transport: environment.transport, baseURL: settings.apiURL, credential: credential, timeout: plan.httpTimeout)
+                    github = GitHubClient(transport: transport, baseURL: settings.apiURL, credential: credential, timeout: plan.httpTimeout)
                 } catch {
                     throw SetupError(message: "providers.github.token: \(error)")
                 }
@@ -78,7 +102,7 @@ public struct Rotator: Sendable {
                 }
                 do {
                     github = try GitHubClient(
-                        transport: environment.transport, baseURL: settings.apiURL, app: app, privateKeyPEM: key, now: environment.now,
+                        transport: transport, baseURL: settings.apiURL, app: app, privateKeyPEM: key, now: environment.now,
                         timeout: plan.httpTimeout
                     )
                 } catch {
@@ -90,7 +114,7 @@ public struct Rotator: Sendable {
         if used.contains(.gitlab), let settings = plan.gitlab {
             do {
                 let credential = try settings.token.resolve(environment: variables)
-                gitlab = GitLabClient(transport: environment.transport, baseURL: settings.apiURL, credential: credential, authentication: settings.authentication)
+                gitlab = GitLabClient(transport: transport, baseURL: settings.apiURL, credential: credential, authentication: settings.authentication)
             } catch {
                 throw SetupError(message: "providers.gitlab.token: \(error)")
             }
@@ -98,7 +122,7 @@ public struct Rotator: Sendable {
         var kubernetes: KubernetesClient?
         if used.contains(.kubernetes), let settings = plan.kubernetes {
             do {
-                kubernetes = KubernetesClient(transport: environment.transport, endpoint: try KubernetesEndpoint.resolve(settings, environment: variables))
+                kubernetes = KubernetesClient(transport: transport, endpoint: try KubernetesEndpoint.resolve(settings, environment: variables))
             } catch {
                 throw SetupError(message: "\(error)")
             }

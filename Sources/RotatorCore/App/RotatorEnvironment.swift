@@ -6,7 +6,9 @@ import Logging
 /// Tests and the demo build their own.
 public struct RotatorEnvironment: Sendable {
     public var variables: [String: String]
+    /// The network. Each command wraps it with the plan's per-host budgets and `retryPolicy`.
     public var transport: any HTTPTransport
+    public var retryPolicy: RetryPolicy
     public var now: @Sendable () -> Date
     public var sleep: @Sendable (Duration) async throws -> Void
     public var logger: Logger
@@ -17,12 +19,14 @@ public struct RotatorEnvironment: Sendable {
 
     public init(
         variables: [String: String], transport: any HTTPTransport, logger: Logger, stateDirectory: String? = nil,
+        retryPolicy: RetryPolicy = .standard,
         now: @escaping @Sendable () -> Date = { Date() },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) {
         self.variables = variables
         self.transport = transport
+        self.retryPolicy = retryPolicy
         self.logger = logger
         self.stateDirectory = stateDirectory
         self.now = now
@@ -30,12 +34,12 @@ public struct RotatorEnvironment: Sendable {
         self.shouldStop = shouldStop
     }
 
-    /// The production environment: this process's variables, URLSession with bounded retries and
-    /// per-host rate-limit pauses, and the shutdown flag the signal handler sets.
+    /// The production environment: this process's variables, URLSession, the standard retry
+    /// policy, and the shutdown flag the signal handler sets.
     public static func live(logger: Logger, stateDirectory: String?, shouldStop: @escaping @Sendable () -> Bool) -> RotatorEnvironment {
         RotatorEnvironment(
             variables: ProcessInfo.processInfo.environment,
-            transport: RetryingTransport(URLSessionTransport(), policy: .standard, logger: logger), logger: logger,
+            transport: URLSessionTransport(), logger: logger,
             stateDirectory: stateDirectory, shouldStop: shouldStop
         )
     }

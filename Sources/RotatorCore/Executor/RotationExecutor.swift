@@ -69,55 +69,73 @@ public struct RotationExecutor: Sendable {
             return try await fail(&attempt, step: .create, target: nil, reason: mismatch, created: created)
         }
 
-        // 2. Push to every target, journaling first that it may hold the new token.
+        // 2. Push to every target at once. First, in one durable write, every target is journaled
+        // as possibly holding the new token; each outcome then narrows that down.
+        if shouldStop() { return try await stopped(&attempt, before: .push, created: created) }
+        try markMayHold(writers.map(\.target), rotation: rotation.id, token: created.token.id, current: attempt.record.tokenID)
+        let pushes = await pushAll(writers, value: created.value, logger: logger)
         var receipts: [(any SecretTarget, PushReceipt)] = []
-        for writer in writers {
-            if shouldStop() { return try await stopped(&attempt, before: .push, created: created) }
+        var pushFailure: (label: String, reason: String)?
+        for (writer, outcome) in zip(writers, pushes) {
             let label = writer.target.label
-            try updateTarget(writer.target, rotation: rotation.id, current: attempt.record.tokenID) { $0.possibleTokenIDs.append(created.token.id) }
-            let started = try journal.begin(.push, rotation: rotation.id, target: label, tokenID: created.token.id)
-            let receipt: PushReceipt
-            do {
-                receipt = try await writer.push(created.value, logger: logger)
-            } catch {
+            switch outcome.result {
+            case .success(let receipt):
+                try updateTarget(writer.target, rotation: rotation.id, current: attempt.record.tokenID) { $0.possibleTokenIDs = [created.token.id] }
+                receipts.append((writer, receipt))
+                try journal.end(
+                    .push, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .ok, durationMS: outcome.milliseconds,
+                    detail: receipt.created ? "created the secret" : "updated the secret"
+                )
+            case .failure(let error):
                 if !error.mayHaveWritten {
-                    // The provider refused the write: the target still holds what it held.
+                    // Refused, or never sent: the target still holds what it held.
                     try updateTarget(writer.target, rotation: rotation.id, current: attempt.record.tokenID) { record in
                         record.possibleTokenIDs.removeAll { $0 == created.token.id }
                     }
                 }
-                try journal.end(.push, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .failed, since: started, detail: "\(error)")
-                return try await fail(&attempt, step: .push, target: label, reason: "\(error)", created: created)
+                try journal.end(.push, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .failed, durationMS: outcome.milliseconds, detail: "\(error)")
+                pushFailure = pushFailure ?? (label, "\(error)")
             }
-            try updateTarget(writer.target, rotation: rotation.id, current: attempt.record.tokenID) { $0.possibleTokenIDs = [created.token.id] }
-            receipts.append((writer, receipt))
-            try journal.end(
-                .push, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .ok, since: started,
-                detail: receipt.created ? "created the secret" : "updated the secret"
-            )
         }
-
-        // 3. Verify: the new token pulls secrets, and every target holds what we wrote.
+        if let pushFailure {
+            let others = pushes.filter { if case .failure = $0.result { true } else { false } }.count - 1
+            let reason = pushFailure.reason + (others > 0 ? " (and \(others) more target\(others == 1 ? "" : "s") failed; see the log)" : "")
+            return try await fail(&attempt, step: .push, target: pushFailure.label, reason: reason, created: created)
+        }
         if shouldStop() { return try await stopped(&attempt, before: .verify, created: created) }
-        if let failure = try await verifyPull(rotation, token: created) {
-            return try await fail(&attempt, step: .verify, target: failure.target, reason: failure.reason, created: created)
+
+        // 3. Verify, all at once: the new token pulls secrets, and every target holds what we wrote.
+        let (pull, readBacks) = await verifyAll(rotation, token: created, receipts: receipts, logger: logger)
+        let pullLabel = "envshed:\(rotation.verify.project)/\(rotation.verify.environment)"
+        var verifyFailure: (label: String, reason: String)?
+        switch pull.result {
+        case .success(let pulled):
+            try journal.end(
+                .verify, rotation: rotation.id, target: pullLabel, tokenID: created.token.id, outcome: .ok, durationMS: pull.milliseconds,
+                detail: "test pull returned \(pulled.keys.count) keys\(pulled.version.map { " at version \($0)" } ?? "")"
+                    + (pulled.undecryptableKeys.isEmpty ? "" : "; Envshed could not decrypt \(pulled.undecryptableKeys.joined(separator: ", "))")
+            )
+        case .failure(let error):
+            try journal.end(.verify, rotation: rotation.id, target: pullLabel, tokenID: created.token.id, outcome: .failed, durationMS: pull.milliseconds, detail: "\(error)")
+            verifyFailure = (pullLabel, "\(error)")
         }
         var verified: [String: TargetObservation] = [:]
-        for (writer, receipt) in receipts {
+        for ((writer, _), outcome) in zip(receipts, readBacks) {
             let label = writer.target.label
-            let started = try journal.begin(.verify, rotation: rotation.id, target: label, tokenID: created.token.id)
-            let observation: TargetObservation
-            do {
-                observation = try await writer.verify(receipt, logger: logger)
-            } catch {
-                try journal.end(.verify, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .failed, since: started, detail: "\(error)")
-                return try await fail(&attempt, step: .verify, target: label, reason: "\(error)", created: created)
+            switch outcome.result {
+            case .success(let observation):
+                verified[writer.target.identity] = observation
+                try journal.end(
+                    .verify, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .ok, durationMS: outcome.milliseconds,
+                    detail: observation.updatedAt.map { "updated_at \(Timestamp.format($0))" }
+                )
+            case .failure(let error):
+                try journal.end(.verify, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .failed, durationMS: outcome.milliseconds, detail: "\(error)")
+                verifyFailure = verifyFailure ?? (label, "\(error)")
             }
-            verified[writer.target.identity] = observation
-            try journal.end(
-                .verify, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .ok, since: started,
-                detail: observation.updatedAt.map { "updated_at \(Timestamp.format($0))" }
-            )
+        }
+        if let verifyFailure {
+            return try await fail(&attempt, step: .verify, target: verifyFailure.label, reason: verifyFailure.reason, created: created)
         }
 
         // 4. Promote, in one transaction.
@@ -254,27 +272,88 @@ public struct RotationExecutor: Sendable {
         return nil
     }
 
-    private func verifyPull(_ rotation: Rotation, token created: CreatedServiceToken) async throws(StateError) -> (target: String, reason: String)? {
-        let verify = rotation.verify
-        let label = "envshed:\(verify.project)/\(verify.environment)"
-        let started = try journal.begin(.verify, rotation: rotation.id, target: label, tokenID: created.token.id)
-        let pulled: PullResult
-        do {
-            pulled = try await envshed.pull(project: verify.project, environment: verify.environment, with: created.value, logger: journal.baseLogger)
-            let missing = verify.expectKeys.filter { !pulled.keys.contains($0) }
-            guard missing.isEmpty else {
-                throw EnvshedError.missingKeys(project: verify.project, environment: verify.environment, keys: missing)
+    /// Pushes to every target concurrently (the per-host budgets bound how many requests fly).
+    /// A push not started because a shutdown was requested counts as refused: nothing was sent.
+    private func pushAll(_ writers: [any SecretTarget], value: Secret, logger: Logger) async -> [Timed<PushReceipt, TargetError>] {
+        await withTaskGroup(of: (Int, Timed<PushReceipt, TargetError>).self) { group in
+            for (index, writer) in writers.enumerated() {
+                group.addTask { [shouldStop] in
+                    let started = ContinuousClock.now
+                    guard !shouldStop() else {
+                        let error = TargetError(provider: writer.target.provider, target: writer.target.label, operation: "push", message: "not started: shutting down")
+                        return (index, Timed(result: .failure(error), since: started))
+                    }
+                    do throws(TargetError) {
+                        return (index, Timed(result: .success(try await writer.push(value, logger: logger)), since: started))
+                    } catch {
+                        return (index, Timed(result: .failure(error), since: started))
+                    }
+                }
             }
-        } catch {
-            try journal.end(.verify, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .failed, since: started, detail: "\(error)")
-            return (label, "\(error)")
+            return await Self.ordered(group, count: writers.count)
         }
-        try journal.end(
-            .verify, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .ok, since: started,
-            detail: "test pull returned \(pulled.keys.count) keys\(pulled.version.map { " at version \($0)" } ?? "")"
-                + (pulled.undecryptableKeys.isEmpty ? "" : "; Envshed could not decrypt \(pulled.undecryptableKeys.joined(separator: ", "))")
-        )
-        return nil
+    }
+
+    /// The test pull with the new token and every target's read-back, concurrently.
+    private func verifyAll(
+        _ rotation: Rotation, token created: CreatedServiceToken, receipts: [(any SecretTarget, PushReceipt)], logger: Logger
+    ) async -> (pull: Timed<PullResult, EnvshedError>, readBacks: [Timed<TargetObservation, TargetError>]) {
+        let verify = rotation.verify
+        async let pull: Timed<PullResult, EnvshedError> = {
+            let started = ContinuousClock.now
+            do throws(EnvshedError) {
+                let pulled = try await envshed.pull(project: verify.project, environment: verify.environment, with: created.value, logger: logger)
+                let missing = verify.expectKeys.filter { !pulled.keys.contains($0) }
+                guard missing.isEmpty else {
+                    throw EnvshedError.missingKeys(project: verify.project, environment: verify.environment, keys: missing)
+                }
+                return Timed(result: .success(pulled), since: started)
+            } catch {
+                return Timed(result: .failure(error), since: started)
+            }
+        }()
+        let readBacks = await withTaskGroup(of: (Int, Timed<TargetObservation, TargetError>).self) { group in
+            for (index, (writer, receipt)) in receipts.enumerated() {
+                group.addTask {
+                    let started = ContinuousClock.now
+                    do throws(TargetError) {
+                        return (index, Timed(result: .success(try await writer.verify(receipt, logger: logger)), since: started))
+                    } catch {
+                        return (index, Timed(result: .failure(error), since: started))
+                    }
+                }
+            }
+            return await Self.ordered(group, count: receipts.count)
+        }
+        return (await pull, readBacks)
+    }
+
+    /// A task group's results back in the order the tasks were added.
+    private static func ordered<Value: Sendable>(_ group: TaskGroup<(Int, Value)>, count: Int) async -> [Value] {
+        var group = group
+        var results: [Value?] = Array(repeating: nil, count: count)
+        while let (index, value) = await group.next() {
+            results[index] = value
+        }
+        return results.compactMap { $0 }
+    }
+
+    /// Journals, in one durable transaction, that each target may from now on hold `token`, with a
+    /// `push started` step per target. Written before any value leaves the process.
+    private func markMayHold(_ targets: [Target], rotation: String, token: String, current: String?) throws(StateError) {
+        let existing = Dictionary(try store.targets(rotation: rotation).map { ($0.identity, $0) }, uniquingKeysWith: { first, _ in first })
+        let records = targets.map { target in
+            var record = existing[target.identity] ?? TargetRecord(
+                rotationID: rotation, identity: target.identity, label: target.label, possibleTokenIDs: current.map { [$0] } ?? [],
+                verifiedTokenID: current, providerUpdatedAt: nil, updatedAt: now()
+            )
+            if !record.possibleTokenIDs.contains(token) { record.possibleTokenIDs.append(token) }
+            record.label = target.label
+            record.updatedAt = now()
+            return record
+        }
+        let steps = targets.map { StepRecord(runID: journal.runID, rotationID: rotation, step: .push, target: $0.label, tokenID: token, outcome: .started) }
+        try store.saveDurably(targets: records, steps: steps)
     }
 
     /// Every target holds the verified new token: it becomes current, everything it replaces is
@@ -377,6 +456,17 @@ public struct RotationExecutor: Sendable {
 /// Why a step failed, for the failure line.
 struct StepFailure: Error {
     var reason: String
+}
+
+/// A step's result and how long it took.
+struct Timed<Success: Sendable, Failure: Error>: Sendable {
+    var result: Result<Success, Failure>
+    var milliseconds: Int64
+
+    init(result: Result<Success, Failure>, since started: ContinuousClock.Instant) {
+        self.result = result
+        self.milliseconds = started.duration(to: .now).milliseconds
+    }
 }
 
 /// The working state of one rotation attempt.

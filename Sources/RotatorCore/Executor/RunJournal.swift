@@ -28,9 +28,9 @@ public struct RunJournal: Sendable {
     /// Journals and logs the end of a step.
     public func end(
         _ step: Step, rotation: String, target: String? = nil, tokenID: String? = nil, outcome: StepOutcome,
-        since started: ContinuousClock.Instant? = nil, detail: String? = nil
+        since started: ContinuousClock.Instant? = nil, durationMS: Int64? = nil, detail: String? = nil
     ) throws(StateError) {
-        let duration = started.map { $0.duration(to: .now).milliseconds }
+        let duration = durationMS ?? started.map { $0.duration(to: .now).milliseconds }
         let safeDetail = detail.map(Redactor.scrub)
         try store.append(StepRecord(
             runID: runID, rotationID: rotation, step: step, target: target, tokenID: tokenID,

@@ -33,6 +33,8 @@ public struct EnvshedSettings: Sendable {
     public var apiURL: URL?
     public var org: String
     public var token: CredentialReference
+    /// Requests in flight to Envshed at once (`envshed.max_concurrent`, default 8).
+    public var maxConcurrent: Int?
 
     /// The plan's `api_url`, else `$ENVSHED_API_URL` (https, or http to loopback only, like the
     /// plan's), else the default. Nil when the variable is not a usable URL.

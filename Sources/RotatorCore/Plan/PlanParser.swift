@@ -27,7 +27,7 @@ struct PlanParser {
             reader.error(node, "version: this envshed-rotator reads plan version \(Plan.supportedVersion), not \(version)")
         }
         let stateDirectory = reader.string(top, "state_dir")
-        let concurrency = reader.int(top, "concurrency") ?? 4
+        let concurrency = reader.int(top, "concurrency") ?? 8
         if concurrency < 1 || concurrency > 256, let node = top.node("concurrency") {
             reader.error(node, "concurrency: must be between 1 and 256, got \(concurrency)")
         }
@@ -67,12 +67,13 @@ struct PlanParser {
     // MARK: - Sections
 
     private mutating func parseEnvshed(_ node: Node) -> EnvshedSettings? {
-        guard let fields = reader.mapping(node, path: "envshed", allowed: ["api_url", "org", "token"]) else { return nil }
+        guard let fields = reader.mapping(node, path: "envshed", allowed: ["api_url", "org", "token", "max_concurrent"]) else { return nil }
         let apiURL = url(fields, "api_url")
         let org = reader.string(fields, "org", required: true)
         let token = credential(fields, "token", required: true)
+        let maxConcurrent = positive(fields, "max_concurrent")
         guard let org, let token else { return nil }
-        return EnvshedSettings(apiURL: apiURL, org: org, token: token)
+        return EnvshedSettings(apiURL: apiURL, org: org, token: token, maxConcurrent: maxConcurrent)
     }
 
     /// The `providers:` entries, each parsed on its own; `declared` says which were written at all,

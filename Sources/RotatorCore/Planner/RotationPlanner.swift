@@ -16,13 +16,15 @@ public struct RotationPlanner: Sendable {
     ///   - unsettledTargets: targets an earlier attempt left holding another token than the current
     ///     one (`TokenHoldings.unsettledTargets`); the rotation then rolls forward.
     ///   - force: rotate regardless of the lead time (`rotate ID`).
+    ///   - reservedNames: names other rotations of this run will give their new tokens.
     public func decide(
-        _ rotation: Rotation, record: RotationRecord?, liveTokens: [ServiceToken], unsettledTargets: [String] = [], force: Bool = false
+        _ rotation: Rotation, record: RotationRecord?, liveTokens: [ServiceToken], unsettledTargets: [String] = [], force: Bool = false,
+        reservedNames: Set<String> = []
     ) -> RotationDecision {
         let live = Dictionary(liveTokens.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let current = currentToken(rotation, record: record, live: live)
         let serial = (record?.serial ?? 0) + 1
-        let name = TokenNamer.render(rotation, serial: serial, date: now, taken: Set(liveTokens.map(\.name)))
+        let name = TokenNamer.render(rotation, serial: serial, date: now, taken: Set(liveTokens.map(\.name)).union(reservedNames))
         let request = NewServiceToken(
             name: name,
             description: "",

@@ -149,6 +149,13 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    public func saveDurably(targets: [TargetRecord], steps: [StepRecord]) throws(StateError) {
+        try write { db in
+            for target in targets { try target.save(db) }
+            for var step in steps { try step.insert(db) }
+        }
+    }
+
     public func begin(_ run: RunRecord) throws(StateError) {
         try write { try run.insert($0) }
     }

@@ -16,6 +16,10 @@ public protocol StateStore: Sendable {
     /// Saves the rotation's record, tokens and targets in one transaction: a promotion is all or nothing.
     func commit(record: RotationRecord, tokens: [ManagedToken], targets: [TargetRecord]) throws(StateError)
 
+    /// Saves target records and step records in one transaction flushed to disk before it returns:
+    /// the "may hold" journal entries that must survive anything before a value is sent.
+    func saveDurably(targets: [TargetRecord], steps: [StepRecord]) throws(StateError)
+
     func begin(_ run: RunRecord) throws(StateError)
     func finish(runID: String, exitCode: Int, at: Date) throws(StateError)
     func append(_ step: StepRecord) throws(StateError)

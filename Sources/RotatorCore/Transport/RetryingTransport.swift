@@ -26,7 +26,8 @@ public struct RetryingTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let host = request.url.host ?? ""
+        // host:port, so that two services on one host (loopback emulators) pause independently.
+        let host = BudgetedTransport.key(request.url.host, request.url.port)
         let started = ContinuousClock.now
         var attempt = 1
         while true {
