@@ -5,7 +5,8 @@ let package = Package(
     name: "envshed-rotator",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "envshed-rotator", targets: ["EnvshedRotatorCLI"])
+        .executable(name: "envshed-rotator", targets: ["EnvshedRotatorCLI"]),
+        .executable(name: "envshed-rotator-bench", targets: ["RotatorBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -64,6 +65,13 @@ let package = Package(
                 "RotatorEmulators",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // `scripts/bench`: the real binary against latency-injected emulators, with the ideal and the
+        // sequential baseline measured in the same run.
+        .executableTarget(
+            name: "RotatorBenchmark",
+            dependencies: ["RotatorEmulators"],
+            path: "Benchmarks/RotatorBenchmark"
         ),
         .testTarget(
             name: "RotatorCoreTests",

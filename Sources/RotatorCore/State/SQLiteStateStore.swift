@@ -33,7 +33,17 @@ public final class SQLiteStateStore: StateStore {
             chmod(path, 0o600)
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
+            // WAL with synchronous=NORMAL: a commit survives the process being killed (SIGKILL)
+            // without an fsync per step. The writes that must also survive a power loss — "this
+            // target may hold the new token", before any value is sent — go through
+            // `saveDurably`, which syncs (and so makes every earlier commit durable too).
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
             database = try DatabaseQueue(path: path, configuration: configuration)
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
             try Self.migrator.migrate(database)
         } catch let error as StateError {
             throw error
@@ -150,9 +160,18 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func saveDurably(targets: [TargetRecord], steps: [StepRecord]) throws(StateError) {
-        try write { db in
-            for target in targets { try target.save(db) }
-            for var step in steps { try step.insert(db) }
+        do {
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                try db.inTransaction {
+                    for target in targets { try target.save(db) }
+                    for var step in steps { try step.insert(db) }
+                    return .commit
+                }
+            }
+        } catch {
+            throw StateError(path: path, reason: "\(error)")
         }
     }
 

@@ -1,0 +1,96 @@
+import Foundation
+
+/// The benchmark: the real `envshed-rotator run` against latency-injected emulators, its wall
+/// time against the ideal measured in the same run, the sequential baseline, and the cost of
+/// `validate` and `plan` on a large plan. Run it with `scripts/bench` (release build).
+@main
+struct BenchmarkMain {
+    static func main() async {
+        do {
+            let options = try BenchmarkOptions(arguments: Array(CommandLine.arguments.dropFirst()))
+            try await run(options)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func run(_ options: BenchmarkOptions) async throws {
+        let rotator = try rotatorBinary(options)
+        let latency = Duration.milliseconds(options.latencyMilliseconds)
+        print("envshed-rotator benchmark — binary \(rotator)")
+        print("\(options.rotations) rotations × \(options.targets) targets (GitHub and GitLab), \(options.latencyMilliseconds) ms per request, per-host budget \(options.maxConcurrent) in flight / \(options.writesPerMinute) writes per minute\n")
+
+        let concurrent = try await measureRun(rotator, rotations: options.rotations, concurrency: options.concurrency, latency: latency, options: options)
+        let sequential = try await measureRun(rotator, rotations: options.rotations, concurrency: 1, latency: latency, options: options)
+        BenchmarkReport.printRun("concurrency \(options.concurrency)", concurrent)
+        BenchmarkReport.printRun("sequential (concurrency 1)", sequential)
+        print(String(format: "speed-up over sequential: %.1f×\n", sequential.wall / concurrent.wall))
+
+        if options.rssRotations > 0 {
+            let large = try await measureRun(rotator, rotations: options.rssRotations, concurrency: options.concurrency, latency: latency, options: options)
+            BenchmarkReport.printRun("\(options.rssRotations) rotations, concurrency \(options.concurrency)", large)
+        }
+        if options.largePlanRotations > 0 {
+            try await measureLargePlan(rotator, rotations: options.largePlanRotations, latency: latency, options: options)
+        }
+    }
+
+    /// One `run` in a fresh world; returns what it measured and what the ideal was.
+    static func measureRun(
+        _ rotator: String, rotations: Int, concurrency: Int, latency: Duration, options: BenchmarkOptions
+    ) async throws -> RunFigures {
+        let world = try BenchmarkWorld(rotations: rotations, targets: options.targets, concurrency: concurrency, options: options)
+        try await world.start(latency: latency)
+        try world.writePlan()
+        let measured: ChildProcess.Measurement
+        do {
+            measured = try ChildProcess.run(
+                rotator, ["run", "--config", world.planPath, "--log-format", "json"], environment: world.environment, directory: world.directory
+            )
+        } catch {
+            await world.stop()
+            throw error
+        }
+        let latencySeconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
+        let waves = Double((rotations + concurrency - 1) / concurrency)
+        let latencyBound = latencySeconds * (1 + Double(world.criticalPathRoundTrips) * waves)
+        let writesPerHost = Double(rotations * max(world.githubTargetsPerRotation, world.gitlabTargetsPerRotation))
+        let budgetBound = writesPerHost / (Double(options.writesPerMinute) / 60)
+        let figures = RunFigures(
+            rotations: rotations, exitCode: measured.exitCode, allRotated: measured.stdout.contains("\(rotations) rotated"),
+            wall: seconds(measured.wall), ideal: max(latencyBound, budgetBound), latencyBound: latencyBound, budgetBound: budgetBound,
+            requestsPerRotation: Double(world.totalRequests) / Double(rotations), minimumRequestsPerRotation: world.minimumRequestsPerRotation,
+            cpuPerRotation: measured.cpuSeconds / Double(rotations), peakRSSBytes: measured.peakRSSBytes, violations: world.violations()
+        )
+        await world.stop()
+        return figures
+    }
+
+    /// `validate` (offline) and `plan` (one token list) on a plan of `rotations` rotations.
+    static func measureLargePlan(_ rotator: String, rotations: Int, latency: Duration, options: BenchmarkOptions) async throws {
+        let world = try BenchmarkWorld(rotations: rotations, targets: options.targets, concurrency: options.concurrency, options: options)
+        try await world.start(latency: latency)
+        try world.writePlan()
+        let size = (try? FileManager.default.attributesOfItem(atPath: world.planPath)[.size] as? Int) ?? 0
+        let validate = try ChildProcess.run(rotator, ["validate", "--config", world.planPath], environment: world.environment, directory: world.directory)
+        let plan = try ChildProcess.run(rotator, ["plan", "--json", "--config", world.planPath], environment: world.environment, directory: world.directory)
+        await world.stop()
+        print("plan of \(rotations) rotations (\(size / 1024) KiB):")
+        print(String(format: "  validate: %.3f s wall, %.3f s CPU, peak RSS %.1f MiB, exit %d", seconds(validate.wall), validate.cpuSeconds, Double(validate.peakRSSBytes) / 1_048_576, validate.exitCode))
+        print(String(format: "  plan:     %.3f s wall, %.3f s CPU, peak RSS %.1f MiB, exit %d", seconds(plan.wall), plan.cpuSeconds, Double(plan.peakRSSBytes) / 1_048_576, plan.exitCode))
+    }
+
+    static func rotatorBinary(_ options: BenchmarkOptions) throws -> String {
+        if let path = options.rotatorPath { return path }
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("envshed-rotator").path
+        guard FileManager.default.isExecutableFile(atPath: beside) else {
+            throw BenchmarkError("no envshed-rotator beside the benchmark (\(beside)); build both with `swift build -c release` or run scripts/bench")
+        }
+        return beside
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,49 @@
+/// `envshed-rotator-bench [--rotations N] [--targets T] [--latency-ms MS] [--concurrency C]
+/// [--max-concurrent M] [--writes-per-minute W] [--rss-rotations N] [--large-plan N] [--quick]`
+struct BenchmarkOptions {
+    var rotations = 200
+    var targets = 3
+    var latencyMilliseconds = 20
+    var concurrency = 16
+    /// Per provider host. High enough that the ideal is latency-bound, not budget-bound.
+    var maxConcurrent = 64
+    var writesPerMinute = 100_000
+    var rssRotations = 1_000
+    var largePlanRotations = 5_000
+    var rotatorPath: String?
+
+    static let usage = """
+        usage: envshed-rotator-bench [--rotations N] [--targets T] [--latency-ms MS] [--concurrency C]
+                                     [--max-concurrent M] [--writes-per-minute W] [--rss-rotations N]
+                                     [--large-plan N] [--rotator PATH]
+        Defaults: 200 rotations x 3 targets (GitHub and GitLab mixed), 20 ms per request, concurrency 16,
+        64 requests in flight and 100000 writes/min per host (so latency, not the budget, is the bound),
+        RSS measured at 1000 rotations, validate/plan timed on a 5000-rotation plan.
+        Run it with scripts/bench (release build).
+        """
+
+    init(arguments: [String]) throws {
+        var remaining = arguments[...]
+        func value(_ flag: String) throws -> Int {
+            guard let text = remaining.popFirst(), let number = Int(text), number >= 0 else {
+                throw BenchmarkError("\(flag) needs a whole number\n\(Self.usage)")
+            }
+            return number
+        }
+        while let flag = remaining.popFirst() {
+            switch flag {
+            case "--rotations": rotations = max(try value(flag), 1)
+            case "--targets": targets = max(try value(flag), 1)
+            case "--latency-ms": latencyMilliseconds = try value(flag)
+            case "--concurrency": concurrency = max(try value(flag), 1)
+            case "--max-concurrent": maxConcurrent = max(try value(flag), 1)
+            case "--writes-per-minute": writesPerMinute = max(try value(flag), 1)
+            case "--rss-rotations": rssRotations = try value(flag)
+            case "--large-plan": largePlanRotations = try value(flag)
+            case "--rotator": rotatorPath = remaining.popFirst()
+            case "-h", "--help": throw BenchmarkError(Self.usage)
+            default: throw BenchmarkError("unknown option \(flag)\n\(Self.usage)")
+            }
+        }
+    }
+}
