@@ -82,6 +82,7 @@ let package = Package(
                 "RotatorCore",
                 "RotatorEmulators",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
