@@ -133,9 +133,10 @@ struct NotificationsAndMetricsTests {
             Self.failure(expiresIn: 5),
             Self.failure(holding: ["x"], expiresIn: 5),
             RotationOutcome(rotationID: "b", result: .notDue, revokedTokenIDs: [], revocationErrors: ["t: 500"]),
-        ], aborted: false)
+        ])
         #expect(increments[MetricsFile.rotationsTotal] == ["failed": 1, "needs_attention": 1])
         #expect(increments[MetricsFile.failuresTotal] == ["github": 2, "envshed": 1])
+        #expect(MetricsFile.increments([], abortedBy: "envshed")[MetricsFile.failuresTotal] == ["envshed": 1])
         #expect(MetricsFile.provider(of: nil) == "envshed")
         #expect(MetricsFile.provider(of: "envshed:api/production") == "envshed")
         #expect(MetricsFile.provider(of: "kubernetes:api/envshed#K") == "kubernetes")

@@ -99,14 +99,20 @@ struct EmergencyRotationTests {
         }
     }
 
-    @Test("a non-emergency rotate of a token that is not due rotates it, keeping I1 and the grace period")
+    @Test("a non-emergency rotate of a token that is not due rotates it, keeping I1; a token pasted into --reason is scrubbed")
     func forcedRotation() async throws {
         try await Scenario.with { world in
             let leaked = try await rotatedOnce(world)
-            let result = try await world.rotator(["rotate", "api-production-ci", "--reason", "routine re-key", "--yes", "--json"])
+            // Someone pastes the token itself into the reason: it is scrubbed everywhere.
+            let pasted = "envshed_svc_PASTEDabc123456789xyz"
+            let result = try await world.rotator(["rotate", "api-production-ci", "--reason", "routine re-key after \(pasted) was seen", "--yes", "--json"])
             #expect(result.exitCode == 0, "\(result.all)")
             let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-            #expect(document["reason"] as? String == "routine re-key")
+            #expect(document["reason"] as? String == "routine re-key after envshed_<redacted> was seen")
+            #expect(!result.all.contains("PASTEDabc"))
+            let audit = try String(contentsOfFile: world.stateDirectory + "/audit.jsonl", encoding: .utf8)
+            #expect(!audit.contains("PASTEDabc"))
+            #expect(audit.contains("routine re-key after envshed_<redacted> was seen"))
             #expect(document["emergency"] as? Bool == false)
             let radius = try #require(document["blast_radius"] as? [String: Any])
             #expect(radius["targets"] as? [String] == ["github:acme/api/ENVSHED_TOKEN", "github:acme/api@production/ENVSHED_TOKEN"])

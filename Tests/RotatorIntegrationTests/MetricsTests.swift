@@ -86,6 +86,23 @@ struct MetricsTests {
         }
     }
 
+    @Test("the example alerting rules in docs/ load in promtool", .enabled(if: MetricsTests.promtool != nil))
+    func alertRules() throws {
+        let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/prometheus-alerts.yml")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(Self.promtool))
+        process.arguments = ["check", "rules", rules.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("SUCCESS: 5 rules found"), "\(output)")
+    }
+
     @Test("promtool is installed where CI runs the suite", .enabled(if: ProcessInfo.processInfo.environment["ENVSHED_ROTATOR_REQUIRE_TOOLS"] != nil))
     func promtoolPresentInCI() {
         #expect(Self.promtool != nil, "install Debian's prometheus package (.ci/run does)")

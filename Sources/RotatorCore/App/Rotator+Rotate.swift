@@ -61,7 +61,8 @@ extension Rotator {
         for line in radius.lines { console.say(line) }
         if !request.assumeYes {
             let answer = console.ask("Rotate \(rotation.id) now? Type 'yes' to go on: ")?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-            guard answer == "yes" || answer == "y" else {
+            // Ctrl-C at the prompt sets the stop flag (the read goes on until Enter or Ctrl-D).
+            guard answer == "yes" || answer == "y", !environment.shouldStop() else {
                 return OperationResult(exit: .failure, messages: ["rotate: not confirmed; nothing was changed"])
             }
         }
@@ -77,11 +78,11 @@ extension Rotator {
         let context = RotateContext(rotationID: rotation.id, reason: request.reason, user: user, emergency: request.emergency, revokeOld: request.revokeOld)
         let operations = RunOperations(plan: plan, directory: directory, environment: environment, runID: runID, command: "rotate", envshed: envshed, rotate: context)
         operations.started(rotations: [rotation.id])
-        if request.emergency {
-            await operations.notifier.send([NotificationEvent.emergencyStarted(
-                runID: runID, rotate: context, plan: plan, currentTokenID: decision.current?.id, targets: rotation.targets.map(\.label)
-            )])
-        }
+        // Announced while the rotation runs: a slow channel must not keep a leaked token alive.
+        let announcement = request.emergency
+            ? [NotificationEvent.emergencyStarted(runID: runID, rotate: context, plan: plan, currentTokenID: decision.current?.id, targets: rotation.targets.map(\.label))]
+            : []
+        async let announced: Void = operations.notifier.send(announcement)
         if request.revokeOld == .first {
             logger.warning("emergency: revoking the old token first; CI pipelines that use it fail until the push completes", metadata: [
                 LogKeys.rotation: "\(rotation.id)", LogKeys.runID: "\(runID)",
@@ -101,10 +102,12 @@ extension Rotator {
             let exit = exitStatus(for: outcome, plan: plan)
             try recordEarlyRevocation(outcome, store: store)
             result = report(outcome, exit: exit, runID: runID, radius: radius, request: request, user: user)
+            await announced
             await operations.finished(outcomes: [outcome], exit: exit, store: store)
         } catch {
             result = OperationResult(exit: .failure, messages: ["rotate \(runID): \(error); steps already completed are recorded"])
-            await operations.aborted(result, store: store)
+            await announced
+            await operations.aborted(result, store: store, provider: nil)
         }
         try? store.finish(runID: runID, exitCode: Int(result.exit.rawValue), at: environment.now())
         return result

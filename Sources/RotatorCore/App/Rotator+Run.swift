@@ -54,7 +54,7 @@ extension Rotator {
             await operations.aborted(result, store: store)
         } catch {
             result = OperationResult(exit: .failure, messages: ["run \(runID): \(error); rotations already completed are recorded, the rest left as they were"])
-            await operations.aborted(result, store: store)
+            await operations.aborted(result, store: store, provider: nil)
         }
         try? store.finish(runID: runID, exitCode: Int(result.exit.rawValue), at: environment.now())
         return result

@@ -58,18 +58,20 @@ struct RunOperations: Sendable {
             runID: runID, command: command, outcomes: outcomes, plan: plan, exit: exit, now: environment.now(), rotate: rotate
         )
         await notifier.send(events)
-        await writeMetrics(MetricsFile.increments(outcomes, aborted: false), exit: exit, store: store)
+        await writeMetrics(MetricsFile.increments(outcomes), exit: exit, store: store)
     }
 
     /// The run stopped before or between rotations (`RunAbort`, a broken journal).
-    func aborted(_ result: OperationResult, store: SQLiteStateStore) async {
+    /// - Parameter provider: the provider whose failure stopped it, for the failure counter (nil:
+    ///   the state, not a provider).
+    func aborted(_ result: OperationResult, store: SQLiteStateStore, provider: String? = "envshed") async {
         let message = result.messages.joined(separator: "; ")
         audit.append("run_finished", [
             "run_id": runID, "command": command, "exit_code": Int(result.exit.rawValue), "detail": message,
             "duration_ms": Int(startedAt.duration(to: .now).milliseconds), "rotation": rotate?.rotationID,
         ])
         await notifier.send([NotificationEvent.aborted(runID: runID, command: command, message: message, plan: plan)])
-        await writeMetrics(MetricsFile.increments([], aborted: true), exit: result.exit, store: store)
+        await writeMetrics(MetricsFile.increments([], abortedBy: provider), exit: result.exit, store: store)
     }
 
     private func writeMetrics(_ increments: [String: [String: Int]], exit: ExitStatus, store: SQLiteStateStore) async {

@@ -17,6 +17,7 @@ public final class AuditTrail: Sendable {
     public static let genesis = String(repeating: "0", count: 64)
 
     public let path: String
+    private let directory: String
     private let logger: Logger
     private let now: @Sendable () -> Date
     /// Serializes appends within this process; `flock` serializes them with other processes.
@@ -24,6 +25,7 @@ public final class AuditTrail: Sendable {
 
     public init(directory: String, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.path = directory + "/" + Self.fileName
+        self.directory = directory
         self.logger = logger
         self.now = now
     }
@@ -51,6 +53,9 @@ public final class AuditTrail: Sendable {
         defer { flock(descriptor, LOCK_UN) }
         // Never readable by anyone else, even if an earlier version or a person widened it.
         fchmod(descriptor, 0o600)
+        if let owner = DirectoryOwner.ownership(of: directory) {
+            fchown(descriptor, owner.userID, owner.groupID ?? gid_t.max)
+        }
 
         let (previous, endsWithNewline) = try Self.lastLine(descriptor, path: path)
         if !endsWithNewline {

@@ -24,7 +24,8 @@ struct MetricsFile {
 
     /// The counter increments of a run's outcomes: each rotation's outcome, and each failure by
     /// the provider that failed (`envshed` for create, the test pull and revocations).
-    static func increments(_ outcomes: [RotationOutcome], aborted: Bool) -> [String: [String: Int]] {
+    /// - Parameter abortedBy: the provider whose failure stopped the run before its rotations.
+    static func increments(_ outcomes: [RotationOutcome], abortedBy: String? = nil) -> [String: [String: Int]] {
         var rotations: [String: Int] = [:]
         var failures: [String: Int] = [:]
         for outcome in outcomes {
@@ -37,7 +38,7 @@ struct MetricsFile {
             }
             if !outcome.revocationErrors.isEmpty { failures["envshed", default: 0] += 1 }
         }
-        if aborted { failures["envshed", default: 0] += 1 }
+        if let abortedBy { failures[abortedBy, default: 0] += 1 }
         return [rotationsTotal: rotations, failuresTotal: failures]
     }
 
@@ -78,7 +79,8 @@ struct MetricsFile {
     /// Writes the file atomically (temporary file, fsync, rename, fsync of the directory), mode
     /// 0644 so node_exporter's user can read it: it holds no secret.
     func write(to path: String) throws {
-        try AtomicFileWriter.write(Array(text.utf8), to: path, mode: 0o644, ownership: nil)
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try AtomicFileWriter.write(Array(text.utf8), to: path, mode: 0o644, ownership: DirectoryOwner.ownership(of: directory))
     }
 
     static func number(_ value: Double) -> String {
