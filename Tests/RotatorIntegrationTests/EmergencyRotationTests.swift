@@ -79,6 +79,7 @@ struct EmergencyRotationTests {
             let pull = try #require(order.first("GET", Self.pull))
             #expect(lastPUT < revoke && revoke < pull, "expected PUT… < DELETE < test pull: \(order.requests)")
             #expect(result.stderr.contains("right after the pushes, before the test pull"))
+            #expect(world.outageViolations.isEmpty, "every GitHub target already held the (unverified) successor when the old token died")
             try expectRotatedAway(from: leaked, world)
         }
     }
