@@ -90,6 +90,7 @@ let package = Package(
                 "RotatorCore",
                 "RotatorEmulators",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -40,17 +40,22 @@ extension Rotator {
         } catch {
             return OperationResult(exit: .failure, messages: ["run: \(error); nothing was changed"])
         }
+        let operations = RunOperations(plan: plan, directory: directory, environment: environment, runID: runID, command: "run", envshed: envshed)
+        operations.started(rotations: rotations.map(\.id))
         let result: OperationResult
         do {
-            let journal = RunJournal(runID: runID, store: store, logger: logger)
+            let journal = RunJournal(runID: runID, store: store, logger: logger, audit: operations.audit)
             let outcomes = try await rotate(rotations, plan: plan, envshed: envshed, targets: targets, store: store, journal: journal)
             let exit = outcomes.map { exitStatus(for: $0, plan: plan) }.max() ?? .success
             let report = RunReport(runID: runID, outcomes: outcomes, exit: exit, now: environment.now())
             result = OperationResult(exit: exit, output: json ? report.json : report.text, messages: report.failureLines)
+            await operations.finished(outcomes: outcomes, exit: exit, store: store)
         } catch let failure as RunAbort {
             result = OperationResult(exit: .failure, messages: ["run \(runID): \(failure.message)"])
+            await operations.aborted(result, store: store)
         } catch {
             result = OperationResult(exit: .failure, messages: ["run \(runID): \(error); rotations already completed are recorded, the rest left as they were"])
+            await operations.aborted(result, store: store, provider: nil)
         }
         try? store.finish(runID: runID, exitCode: Int(result.exit.rawValue), at: environment.now())
         return result
@@ -121,7 +126,7 @@ extension Rotator {
     /// Tokens in Envshed that carry this rotation's managed marker but that the state does not
     /// know were created by a run that died before journaling them. They join the journal as
     /// pending, so the executor revokes them once no target can hold them.
-    private func journalOrphans(of rotation: Rotation, in tokens: [ServiceToken], store: SQLiteStateStore, journal: RunJournal) throws(StateError) {
+    func journalOrphans(of rotation: Rotation, in tokens: [ServiceToken], store: SQLiteStateStore, journal: RunJournal) throws(StateError) {
         let known = Set(try store.managedTokens(rotation: rotation.id).map(\.tokenID))
         let current = try store.rotation(rotation.id)?.tokenID
         for token in tokens where !known.contains(token.id) && token.id != current {
@@ -136,7 +141,7 @@ extension Rotator {
 
     /// 3 when a token that could not be rotated expires within its warning window, 1 for any
     /// other failure (a failed revocation included), 0 otherwise.
-    private func exitStatus(for outcome: RotationOutcome, plan: Plan) -> ExitStatus {
+    func exitStatus(for outcome: RotationOutcome, plan: Plan) -> ExitStatus {
         if let failure = outcome.failure {
             let warnDays = plan.rotation(id: outcome.rotationID)?.warnBeforeDays ?? 0
             if let expiry = failure.oldTokenExpiresAt, expiry.timeIntervalSince(environment.now()) <= Double(warnDays) * 86_400 {

@@ -36,11 +36,15 @@ public struct RotationExecutor: Sendable {
         self.shouldStop = shouldStop
     }
 
+    /// - Parameter revokeOld: when the current token is revoked; anything but `.afterVerify` is the
+    ///   emergency exception to SPEC I1 (`rotate --emergency --revoke-old`).
     /// - Throws: `StateError` only: without a working journal the run must stop.
-    public func execute(_ decision: RotationDecision) async throws(StateError) -> RotationOutcome {
+    public func execute(_ decision: RotationDecision, revokeOld: RevokeOldMode = .afterVerify) async throws(StateError) -> RotationOutcome {
         let rotation = decision.rotation
         var attempt = Attempt(decision: decision, record: try store.rotation(rotation.id), now: now())
         let logger = journal.baseLogger
+        let emergency = EmergencyRevocation(envshed: envshed, store: store, journal: journal, now: now)
+        if revokeOld == .first { attempt.revoked += try await emergency.revoke(decision, mode: .first) }
 
         // What earlier attempts left behind and no target can hold goes first.
         let (cleaned, cleanupErrors) = try await revokeUnheld(rotation, currentTokenID: attempt.record.tokenID)
@@ -102,6 +106,9 @@ public struct RotationExecutor: Sendable {
             let reason = pushFailure.reason + (others > 0 ? " (and \(others) more target\(others == 1 ? "" : "s") failed; see the log)" : "")
             return try await fail(&attempt, step: .push, target: pushFailure.label, reason: reason, created: created)
         }
+
+        if revokeOld == .immediately { attempt.revoked += try await emergency.revoke(decision, mode: .immediately) }
+
         if shouldStop() { return try await stopped(&attempt, before: .verify, created: created) }
 
         // 3. Verify, all at once: the new token pulls secrets, and every target holds what we wrote.

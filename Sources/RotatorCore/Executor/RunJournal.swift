@@ -8,10 +8,13 @@ public struct RunJournal: Sendable {
     public let runID: String
     private let store: any StateStore
     private let logger: Logger
+    /// Every step line also becomes an audit record (nil: no audit trail, as in unit tests).
+    private let audit: AuditTrail?
 
-    public init(runID: String, store: any StateStore, logger: Logger) {
+    public init(runID: String, store: any StateStore, logger: Logger, audit: AuditTrail? = nil) {
         self.runID = runID
         self.store = store
+        self.audit = audit
         var logger = logger
         logger[metadataKey: LogKeys.runID] = "\(runID)"
         self.logger = logger
@@ -54,6 +57,10 @@ public struct RunJournal: Sendable {
         if let durationMS { metadata[LogKeys.durationMS] = "\(durationMS)" }
         let level: Logger.Level = outcome == .failed ? .error : .info
         logger.log(level: level, "\(detail ?? "")", metadata: metadata)
+        audit?.append(step == .plan ? "decision" : "step", [
+            "run_id": runID, "rotation": rotation, "step": step.rawValue, "target": target, "token_id": tokenID,
+            "outcome": outcome.rawValue, "duration_ms": durationMS, "detail": detail,
+        ])
     }
 
     public var baseLogger: Logger { logger }

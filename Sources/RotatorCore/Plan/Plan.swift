@@ -20,6 +20,12 @@ public struct Plan: Sendable {
     public var rotations: [Rotation]
     /// Policy warnings (org scope, read_write, long expiry): shown by `validate` and `plan`, errors with `--strict`.
     public var warnings: [PlanDiagnostic]
+    /// `notify:`: where failures, emergencies and expiring tokens are announced.
+    public var notifications: [NotificationChannel] = []
+    /// `metrics_file:`; nil for `envshed_rotator.prom` in the state directory.
+    public var metricsFile: String? = nil
+    /// `defaults.warn_before_days`: the window of the hygiene report for tokens no rotation manages.
+    public var defaultWarnBeforeDays: Int = 3
 
     public func rotation(id: String) -> Rotation? {
         rotations.first { $0.id == id }

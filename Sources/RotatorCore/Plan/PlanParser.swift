@@ -4,7 +4,9 @@ import Yams
 /// Turns the composed YAML tree into a `Plan`, checking types, ranges and references on the way.
 /// Cross-rotation checks (duplicate ids and targets, literal secrets anywhere) live in `PlanChecks`.
 struct PlanParser {
-    static let topLevelKeys = ["version", "state_dir", "concurrency", "http_timeout_seconds", "envshed", "providers", "defaults", "rotations"]
+    static let topLevelKeys = [
+        "version", "state_dir", "concurrency", "http_timeout_seconds", "envshed", "providers", "defaults", "rotations", "notify", "metrics_file",
+    ]
     static let rotationKeys = [
         "id", "purpose", "scope", "project", "environment", "permission", "expires_in_days",
         "rotate_before_days", "warn_before_days", "grace_minutes", "name", "adopt", "targets", "verify",
@@ -54,13 +56,17 @@ struct PlanParser {
             reader.error(root, "plan: missing required key 'rotations'")
         }
 
+        let notifications = top.node("notify").map { parseNotify($0) } ?? []
+        let metricsFile = parseMetricsFile(top)
+
         guard let version, let envshed else { return nil }
         _ = location
         return Plan(
             path: reader.file, version: version, stateDirectory: stateDirectory, concurrency: concurrency,
             httpTimeout: .seconds(httpTimeout),
             envshed: envshed, github: providers.github, gitlab: providers.gitlab, kubernetes: providers.kubernetes,
-            rotations: rotations, warnings: []
+            rotations: rotations, warnings: [], notifications: notifications, metricsFile: metricsFile,
+            defaultWarnBeforeDays: defaults.warnBeforeDays
         )
     }
 
@@ -325,7 +331,7 @@ struct PlanParser {
 
     // MARK: - Values
 
-    private mutating func credential(_ fields: Fields, _ key: String, required: Bool) -> CredentialReference? {
+    mutating func credential(_ fields: Fields, _ key: String, required: Bool) -> CredentialReference? {
         guard let text = reader.string(fields, key, required: required) else { return nil }
         if let reference = CredentialReference(parsing: text) { return reference }
         if let node = fields.node(key) {
@@ -334,7 +340,7 @@ struct PlanParser {
         return nil
     }
 
-    private mutating func url(_ fields: Fields, _ key: String) -> URL? {
+    mutating func url(_ fields: Fields, _ key: String) -> URL? {
         guard let text = reader.string(fields, key) else { return nil }
         guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
             if let node = fields.node(key) { reader.error(node, "\(fields.path).\(key): expected an http(s) URL, got '\(text)'") }
@@ -362,7 +368,7 @@ struct PlanParser {
         enumValue(fields, "permission", TokenPermission.self, required: false)
     }
 
-    private mutating func enumValue<Value: RawRepresentable & CaseIterable>(
+    mutating func enumValue<Value: RawRepresentable & CaseIterable>(
         _ fields: Fields, _ key: String, _ type: Value.Type, required: Bool
     ) -> Value? where Value.RawValue == String {
         guard let text = reader.string(fields, key, required: required) else { return nil }

@@ -3,9 +3,9 @@ import Foundation
 /// Builds the writer for each target of the plan. An exhaustive switch: a new provider is one new
 /// folder, one `ProviderKind` case and one line here.
 public struct TargetFactory: Sendable {
-    private let github: GitHubClient?
-    private let gitlab: GitLabClient?
-    private let kubernetes: KubernetesClient?
+    let github: GitHubClient?
+    let gitlab: GitLabClient?
+    let kubernetes: KubernetesClient?
     private let commands: CommandRunner
     private let now: @Sendable () -> Date
 

@@ -12,6 +12,9 @@ public struct HTTPRequest: Sendable {
     /// Whether sending it twice does no harm, so the transport may retry it after a failure.
     /// GET, PUT and DELETE are; a POST that creates something is not, unless the caller says so.
     public var isIdempotent: Bool
+    /// What logs and errors show instead of method, host and path, for a URL that is itself a
+    /// secret (a Slack incoming webhook).
+    public var displayName: String? = nil
 
     public init(
         method: String, url: URL, headers: [String: String] = [:], body: Data? = nil, timeout: Duration = .seconds(30),
@@ -30,6 +33,6 @@ public struct HTTPRequest: Sendable {
 
     /// `PUT api.github.com/repos/acme/api/actions/secrets/X` — what a log line or error may show.
     public var summary: String {
-        "\(method) \(url.host ?? "?")\(url.path)"
+        displayName ?? "\(method) \(url.host ?? "?")\(url.path)"
     }
 }
