@@ -10,8 +10,9 @@ extension Rotator {
         let envshed: EnvshedClient
         let factory: TargetFactory
         do {
-            envshed = try envshedClient(plan)
-            factory = try targetFactory(plan, rotations: plan.rotations)
+            let transport = transport(for: plan)
+            envshed = try envshedClient(plan, transport: transport)
+            factory = try targetFactory(plan, rotations: plan.rotations, transport: transport)
         } catch {
             return OperationResult(exit: .usage, messages: ["status --drift: \(error)"])
         }

@@ -25,10 +25,11 @@ extension Rotator {
             return OperationResult(exit: .failure, messages: ["plan: \(error)"])
         }
         let planner = RotationPlanner(now: environment.now())
+        let indexed = LiveTokens(tokens)
         var decisions: [RotationDecision] = []
         for rotation in rotations {
             let record = try? store?.rotation(rotation.id)
-            decisions.append(planner.decide(rotation, record: record, liveTokens: tokens))
+            decisions.append(planner.decide(rotation, record: record, liveTokens: indexed))
         }
         let now = environment.now()
         let output = json ? planJSON(plan, decisions, now: now) : planText(plan, decisions, now: now)

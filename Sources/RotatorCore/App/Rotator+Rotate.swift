@@ -26,8 +26,9 @@ extension Rotator {
         let envshed: EnvshedClient
         let targets: TargetFactory
         do {
-            envshed = try envshedClient(plan)
-            targets = try targetFactory(plan, rotations: [rotation])
+            let transport = transport(for: plan)
+            envshed = try envshedClient(plan, transport: transport)
+            targets = try targetFactory(plan, rotations: [rotation], transport: transport)
         } catch {
             return OperationResult(exit: .usage, messages: ["\(error); nothing was changed"])
         }
@@ -92,7 +93,7 @@ extension Rotator {
         let result: OperationResult
         do {
             let journal = RunJournal(runID: runID, store: store, logger: logger, audit: operations.audit)
-            try journalOrphans(of: rotation, in: tokens, store: store, journal: journal)
+            try journalOrphans(of: rotation, in: LiveTokens(tokens), store: store, journal: journal)
             journal.log(.plan, rotation: rotation.id, tokenID: decision.current?.id, outcome: .ok, detail: "rotate by \(user): \(request.reason)")
             let executor = RotationExecutor(
                 envshed: envshed, targets: targets, store: store, journal: journal, now: environment.now, sleep: environment.sleep,

@@ -77,15 +77,16 @@ extension Rotator {
         // Decide every rotation first (cheap, and names must be unique across the run), then
         // carry them out concurrently, at most `concurrency` at a time.
         let planner = RotationPlanner(now: environment.now())
+        let indexed = LiveTokens(tokens)
         var decisions: [(decision: RotationDecision, record: RotationRecord?)] = []
         var reserved = Set<String>()
         for rotation in rotations {
-            try journalOrphans(of: rotation, in: tokens, store: store, journal: journal)
+            try journalOrphans(of: rotation, in: indexed, store: store, journal: journal)
             let record = try store.rotation(rotation.id)
             let current = record?.tokenID ?? rotation.adopt?.tokenID
             let holdings = TokenHoldings(rotation: rotation, records: try store.targets(rotation: rotation.id), currentTokenID: current)
             let decision = planner.decide(
-                rotation, record: record, liveTokens: tokens, unsettledTargets: holdings.unsettledTargets(currentTokenID: current),
+                rotation, record: record, liveTokens: indexed, unsettledTargets: holdings.unsettledTargets(currentTokenID: current),
                 reservedNames: reserved
             )
             if decision.verdict.isDue { reserved.insert(decision.request.name) }
@@ -126,11 +127,11 @@ extension Rotator {
     /// Tokens in Envshed that carry this rotation's managed marker but that the state does not
     /// know were created by a run that died before journaling them. They join the journal as
     /// pending, so the executor revokes them once no target can hold them.
-    func journalOrphans(of rotation: Rotation, in tokens: [ServiceToken], store: SQLiteStateStore, journal: RunJournal) throws(StateError) {
+    func journalOrphans(of rotation: Rotation, in tokens: LiveTokens, store: SQLiteStateStore, journal: RunJournal) throws(StateError) {
+        guard let marked = tokens.markedByRotation[rotation.id] else { return }
         let known = Set(try store.managedTokens(rotation: rotation.id).map(\.tokenID))
         let current = try store.rotation(rotation.id)?.tokenID
-        for token in tokens where !known.contains(token.id) && token.id != current {
-            guard let marker = ManagedMarker.parse(token.description), marker.rotationID == rotation.id else { continue }
+        for (token, marker) in marked where !known.contains(token.id) && token.id != current {
             try store.save(ManagedToken(
                 tokenID: token.id, rotationID: rotation.id, origin: .created, name: token.name, fingerprint: nil,
                 expiresAt: token.expiresAt, serial: marker.serial, runID: journal.runID, status: .pending, createdAt: environment.now()

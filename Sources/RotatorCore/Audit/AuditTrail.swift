@@ -8,8 +8,8 @@ import Synchronization
 /// previous line's exact bytes (without its newline; 64 zeros for the first record), so that an
 /// edited, removed or inserted line breaks the chain that `audit verify` checks.
 ///
-/// Lines are written with `O_APPEND` under an exclusive `flock` and `fsync`ed before `append`
-/// returns. Every line passes through `Redactor`; callers put ids, names and fingerprints in it,
+/// Lines are written with `O_APPEND` under an exclusive `flock`; run, request and notification
+/// records are `fsync`ed before `append` returns (and with them every step record before them). Every line passes through `Redactor`; callers put ids, names and fingerprints in it,
 /// never a token value.
 public final class AuditTrail: Sendable {
     public static let fileName = "audit.jsonl"
@@ -86,14 +86,14 @@ public final class AuditTrail: Sendable {
         record["seq"] = seq
         record["ts"] = now().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         record["prev"] = previous.map { SHA256Digest.hex(of: $0) } ?? Self.genesis
-        guard JSONSerialization.isValidJSONObject(record),
-              let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes])
-        else {
-            throw AuditError(path: path, step: "encode", reason: "the record is not valid JSON")
-        }
-        let line = Redactor.scrub(String(decoding: data, as: UTF8.self))
+        let line = Redactor.scrub(JSONLine.encode(record))
         try Self.writeAll(descriptor, Array(line.utf8) + [0x0A], path: path)
-        guard fsync(descriptor) == 0 else { throw AuditError(path: path, step: "fsync", errno: errno) }
+        // Step records are many (several per rotation) and already journaled in the state; they
+        // reach the disk with the next run or request record, which is synced. A killed process
+        // loses none of them (they are in the page cache once written).
+        if event != "step" {
+            guard fsync(descriptor) == 0 else { throw AuditError(path: path, step: "fsync", errno: errno) }
+        }
     }
 
     /// The last line's bytes (without its newline), and whether the file ends with a newline.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Last line of defence for text that leaves the process: anything shaped like a credential we
 /// know is replaced. The first line of defence is `Secret`, which never prints its value.
 public enum Redactor {
@@ -9,7 +11,7 @@ public enum Redactor {
     static let minimumBodyLength = 12
 
     public static func scrub(_ text: String) -> String {
-        guard prefixes.contains(where: { text.contains($0) }) else { return text }
+        guard mayContainToken(text) else { return text }
         var result = ""
         var index = text.startIndex
         outer: while index < text.endIndex {
@@ -31,6 +33,31 @@ public enum Redactor {
         }
         return result
     }
+
+    /// A fast byte search for any prefix: almost every line has none, and this runs on every
+    /// log line, audit record and report.
+    private static func mayContainToken(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { haystack in
+            guard haystack.count >= 4 else { return false }
+            for index in 0...(haystack.count - 4) {
+                // Every prefix starts with "e", "g" and has a known second byte: cheap to rule out.
+                let first = haystack[index]
+                guard first == 0x65 || first == 0x67 else { continue }
+                for needle in prefixBytes where index + needle.count <= haystack.count {
+                    var matched = true
+                    for offset in 0..<needle.count where haystack[index + offset] != needle[offset] {
+                        matched = false
+                        break
+                    }
+                    if matched { return true }
+                }
+            }
+            return false
+        }
+    }
+
+    private static let prefixBytes: [[UInt8]] = prefixes.map { Array($0.utf8) }
 
     private static func isTokenCharacter(_ character: Character) -> Bool {
         character.isASCII && (character.isLetter || character.isNumber || character == "_" || character == "-")

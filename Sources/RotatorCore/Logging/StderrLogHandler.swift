@@ -43,10 +43,7 @@ public struct StderrLogHandler: LogHandler {
         for (key, value) in metadata {
             object[key] = Self.jsonValue(value)
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return #"{"level":"error","msg":"log line could not be encoded"}"#
-        }
-        return String(decoding: data, as: UTF8.self)
+        return JSONLine.encode(object)
     }
 
     private static func jsonValue(_ value: Logger.MetadataValue) -> Any {

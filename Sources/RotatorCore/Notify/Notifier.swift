@@ -21,7 +21,11 @@ struct Notifier: Sendable {
 
     init(plan: Plan, environment: RotatorEnvironment, audit: AuditTrail?) {
         self.channels = plan.notifications
-        self.transport = environment.transport
+        // Retried like every other call (notifications are marked idempotent: a duplicate
+        // message is harmless); not subject to the providers' budgets.
+        self.transport = RetryingTransport(
+            environment.transport, policy: environment.retryPolicy, logger: environment.logger, now: environment.now, sleep: environment.sleep
+        )
         self.variables = environment.variables
         self.logger = environment.logger
         self.audit = audit

@@ -18,13 +18,13 @@ public struct RotationPlanner: Sendable {
     ///   - force: rotate regardless of the lead time (`rotate ID`).
     ///   - reservedNames: names other rotations of this run will give their new tokens.
     public func decide(
-        _ rotation: Rotation, record: RotationRecord?, liveTokens: [ServiceToken], unsettledTargets: [String] = [], force: Bool = false,
+        _ rotation: Rotation, record: RotationRecord?, liveTokens: LiveTokens, unsettledTargets: [String] = [], force: Bool = false,
         reservedNames: Set<String> = []
     ) -> RotationDecision {
-        let live = Dictionary(liveTokens.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let live = liveTokens.byID
         let current = currentToken(rotation, record: record, live: live)
         let serial = (record?.serial ?? 0) + 1
-        let name = TokenNamer.render(rotation, serial: serial, date: now, taken: Set(liveTokens.map(\.name)).union(reservedNames))
+        let name = TokenNamer.render(rotation, serial: serial, date: now, taken: reservedNames.isEmpty ? liveTokens.names : liveTokens.names.union(reservedNames))
         let request = NewServiceToken(
             name: name,
             description: "",
@@ -79,5 +79,13 @@ public struct RotationPlanner: Sendable {
             return (.due(reason: "the current token \(left), within the \(rotation.rotateBeforeDays)-day lead time"), nil)
         }
         return (.notDue(reason: "the current token \(left); due in \(TimeLeft.span(Int(dueAt.timeIntervalSince(now))))"), dueAt)
+    }
+
+    /// `decide` for a plain list (tests, one-off callers); a run indexes the list once with `LiveTokens`.
+    public func decide(
+        _ rotation: Rotation, record: RotationRecord?, liveTokens: [ServiceToken], unsettledTargets: [String] = [], force: Bool = false,
+        reservedNames: Set<String> = []
+    ) -> RotationDecision {
+        decide(rotation, record: record, liveTokens: LiveTokens(liveTokens), unsettledTargets: unsettledTargets, force: force, reservedNames: reservedNames)
     }
 }
