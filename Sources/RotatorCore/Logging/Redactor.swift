@@ -7,7 +7,8 @@ public enum Redactor {
     /// GitHub tokens, GitLab tokens).
     static let prefixes = ["envshed_", "ghp_", "ghs_", "gho_", "ghu_", "ghr_", "github_pat_", "glpat-"]
     /// A prefix followed by at least this many token characters, a digit among them, is a token;
-    /// `envshed_token` (a secret's name) is not.
+    /// `envshed_token` (a secret's name) is not. An Envshed service token (`envshed_svc_` and at
+    /// least 8 letters and digits) is one without a digit too: about one in a thousand has none.
     static let minimumBodyLength = 12
 
     public static func scrub(_ text: String) -> String {
@@ -22,7 +23,7 @@ public enum Redactor {
                     end = text.index(after: end)
                 }
                 let body = text[bodyStart..<end]
-                if body.count >= minimumBodyLength, body.contains(where: \.isNumber) {
+                if body.count >= minimumBodyLength, body.contains(where: \.isNumber) || (prefix == "envshed_" && body.hasPrefix("svc_")) {
                     result += prefix + "<redacted>"
                     index = end
                     continue outer

@@ -71,7 +71,15 @@ enum PlanChecks {
     /// plan lives in git.
     static func literalSecrets(in node: Node, reader: inout YAMLReader) {
         var stack = [node]
+        // An alias repeats its anchor's node, with the anchor's position: each mapping and list is
+        // read once, or a few hundred bytes of aliases would cost seconds per million copies.
+        struct Position: Hashable { var mapping: Bool, line: Int, column: Int }
+        var read = Set<Position>()
         while let next = stack.popLast() {
+            let isMapping: Bool? = switch next { case .mapping: true; case .sequence: false; case .scalar, .alias: nil }
+            if let isMapping, let mark = next.mark, !read.insert(Position(mapping: isMapping, line: mark.line, column: mark.column)).inserted {
+                continue
+            }
             switch next {
             case .scalar(let scalar):
                 if Redactor.scrub(scalar.string) != scalar.string {

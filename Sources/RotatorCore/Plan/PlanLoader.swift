@@ -89,6 +89,12 @@ public enum PlanLoader {
         case .scanner(let context, let problem, let mark, _)?: return located(mark, problem, context)
         case .parser(let context, let problem, let mark, _)?: return located(mark, problem, context)
         case .composer(let context, let problem, let mark, _)?: return located(mark, problem, context)
+        case .reader(let problem, let offset, let value, let yaml)?:
+            // A character YAML refuses (a control character, a NUL): `offset` counts characters.
+            let lines = yaml.prefix(offset ?? 0).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            let column = (lines.last?.unicodeScalars.count ?? 0) + 1
+            let character = value >= 0 ? " (character 0x\(String(value, radix: 16, uppercase: true)))" : ""
+            return PlanDiagnostic(.error, at: SourceLocation(file: file, line: lines.count, column: column), "YAML syntax error: \(problem)\(character)")
         case .duplicatedKeysInMapping(let duplicates, let context)?:
             return PlanDiagnostic(
                 .error,

@@ -113,8 +113,11 @@ public struct RetryPolicy: Sendable {
         } else {
             reset = response.header("ratelimit-reset")
         }
-        guard let reset, let epoch = TimeInterval(reset) else { return nil }
-        return .seconds(max(Int((epoch - now.timeIntervalSince1970).rounded(.up)), 0))
+        guard let reset, let epoch = TimeInterval(reset), epoch.isFinite else { return nil }
+        // The header is the server's text: "1e300" or "inf" must not trap the Int conversion.
+        // Clamped to 68 years, far above any wait `maxRateLimitWait` lets through.
+        let wait = (epoch - now.timeIntervalSince1970).rounded(.up)
+        return .seconds(Int(min(max(wait, 0), Double(Int32.max))))
     }
 
     /// A 403 is a rate limit, not a permission problem, when the limit is spent or GitHub says

@@ -1,0 +1,73 @@
+import Foundation
+
+/// SplitMix64 (Steele, Lea and Flood, 2014): a tiny, fast, seedable generator, so that a fuzz
+/// case is replayed exactly from its seed. Not for anything that needs unpredictability.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform integer in `range`.
+    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
+
+    mutating func int(_ range: Range<Int>) -> Int { Int.random(in: range, using: &self) }
+
+    /// True with probability `numerator / denominator`.
+    mutating func chance(_ numerator: Int, in denominator: Int) -> Bool { int(0..<denominator) < numerator }
+
+    mutating func pick<Element>(_ elements: [Element]) -> Element { elements[int(0..<elements.count)] }
+
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(count)
+        while result.count < count {
+            var word = next()
+            for _ in 0..<min(8, count - result.count) {
+                result.append(UInt8(truncatingIfNeeded: word))
+                word >>= 8
+            }
+        }
+        return result
+    }
+
+    static let alphanumerics = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+    mutating func alphanumeric(_ count: Int) -> String {
+        String((0..<count).map { _ in pick(Self.alphanumerics) })
+    }
+}
+
+/// Token-shaped strings to plant in hostile input: whatever carries one must never print it.
+enum PlantedToken {
+    /// An Envshed service token as docs/envshed-api.md assumes it: `envshed_svc_` + 40 letters and
+    /// digits.
+    static func envshed(_ random: inout SplitMix64) -> String {
+        "envshed_svc_" + random.alphanumeric(40)
+    }
+
+    /// One of the token kinds the tool handles. The GitHub and GitLab bodies get a digit: the
+    /// redactor needs one for those prefixes (see `Redactor.minimumBodyLength`).
+    static func any(_ random: inout SplitMix64) -> String {
+        switch random.int(0..<4) {
+        case 0: envshed(&random)
+        case 1: "ghp_" + random.alphanumeric(35) + "7"
+        case 2: "glpat-" + random.alphanumeric(19) + "3"
+        default: "ghs_" + random.alphanumeric(35) + "1"
+        }
+    }
+
+    /// An Envshed token with no digit at all (about one in a thousand real ones).
+    static func envshedWithoutDigits(_ random: inout SplitMix64) -> String {
+        "envshed_svc_" + String((0..<40).map { _ in random.pick(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")) })
+    }
+}
