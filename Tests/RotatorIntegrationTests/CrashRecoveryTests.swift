@@ -143,6 +143,9 @@ final class Killer: Sendable {
         var seen = 0
         var fired = false
         var armed = true
+        /// The Nth request, to recognise its own "handled" event: requests run concurrently, so
+        /// others may arrive before it is handled.
+        var targetRequest: String?
     }
 
     private let target: Int
@@ -169,8 +172,15 @@ final class Killer: Sendable {
     func observe(_ request: ObservedRequest) {
         state.withLock { state in
             guard state.armed, !state.fired else { return }
-            if request.phase == .received { state.seen += 1 }
-            guard state.seen == target, request.phase == phase else { return }
+            let key = request.method + " " + request.path
+            if request.phase == .received {
+                state.seen += 1
+                if state.seen == target { state.targetRequest = key }
+            }
+            switch phase {
+            case .received: guard request.phase == .received, state.seen == target else { return }
+            case .handled: guard request.phase == .handled, state.targetRequest == key else { return }
+            }
             // The process may not be armed yet if it is very fast; wait for its pid briefly.
             var waited = 0
             while state.pid == nil, waited < 100 {
