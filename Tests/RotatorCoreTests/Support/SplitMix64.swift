@@ -28,16 +28,9 @@ struct SplitMix64: RandomNumberGenerator {
     mutating func pick<Element>(_ elements: [Element]) -> Element { elements[int(0..<elements.count)] }
 
     mutating func bytes(_ count: Int) -> [UInt8] {
-        var result: [UInt8] = []
-        result.reserveCapacity(count)
-        while result.count < count {
-            var word = next()
-            for _ in 0..<min(8, count - result.count) {
-                result.append(UInt8(truncatingIfNeeded: word))
-                word >>= 8
-            }
-        }
-        return result
+        var words = [UInt64](repeating: 0, count: (count + 7) / 8)
+        for index in words.indices { words[index] = next() }
+        return words.withUnsafeBytes { Array($0.prefix(count)) }
     }
 
     static let alphanumerics = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
