@@ -20,7 +20,7 @@ struct DecoderFuzzTests {
     static let kubernetesURL = URL(string: "https://kubernetes.test:6443")!
 
     static let seeds: [UInt64] = [11, 12, 13, 14, 15, 16, 17, 18]
-    static let casesPerSeed = 250
+    static let casesPerSeed = 150
     /// A call takes milliseconds. The bound is generous because it is wall-clock time: with the
     /// whole suite running on two cores, an awaiting call can wait many seconds for a thread while
     /// synchronous tests hold both. A hang still trips it.
@@ -434,7 +434,7 @@ struct DecoderFuzzTests {
     }
 
     @Test("a token in an error answer (any status, any field, any header) never reaches the error", .timeLimit(.minutes(5)),
-          arguments: [200, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503])
+          arguments: [200, 400, 401, 403, 404, 409, 422, 429, 500])
     func tokenInErrorAnswers(status: Int) async throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -463,45 +463,67 @@ struct DecoderFuzzTests {
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n\n"))")
     }
 
-    /// Each body, and the statuses it is answered with (a huge valid JSON body is parsed whatever
-    /// the status: answered once, as a success or as an error).
-    static let hugeBodies: [(name: String, statuses: [Int], body: @Sendable () -> Data)] = [
-        ("10 MB of random bytes", [200, 500], { var random = SplitMix64(seed: 10); return Data(random.bytes(10 << 20)) }),
-        ("10 MB error message with a token at both ends", [500], {
+    struct HugeBody: Sendable {
+        var name: String
+        /// The statuses it is answered with: a huge valid JSON body is parsed whatever the status.
+        var statuses: [Int]
+        /// Only the Envshed calls: a body shaped for them, too slow to send to every decoder.
+        var envshedOnly = false
+        var make: @Sendable () -> Data
+    }
+
+    static let hugeBodies: [HugeBody] = [
+        HugeBody(name: "10 MB of random bytes", statuses: [200, 500]) { var random = SplitMix64(seed: 10); return Data(random.bytes(10 << 20)) },
+        HugeBody(name: "10 MB of NUL", statuses: [200, 500]) { Data(count: 10 << 20) },
+        HugeBody(name: "100,000-deep JSON arrays", statuses: [200, 500]) {
+            Data((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).utf8)
+        },
+        HugeBody(name: "100,000-deep JSON objects", statuses: [200, 500]) {
+            Data((String(repeating: #"{"a":"#, count: 100_000) + "1" + String(repeating: "}", count: 100_000)).utf8)
+        },
+        HugeBody(name: "2 MB message with a token at both ends", statuses: [500]) {
+            var random = SplitMix64(seed: 12)
+            let token = PlantedToken.any(&random)
+            return Data(#"{"message": "\#(token) \#(String(repeating: "A", count: 2 << 20)) \#(token)", "reason": "\#(token)"}"#.utf8)
+        },
+        HugeBody(name: "10 MB Envshed error with a token at both ends", statuses: [500], envshedOnly: true) {
             var random = SplitMix64(seed: 11)
             let token = PlantedToken.envshed(&random)
-            return Data(#"{"error": "\#(token) \#(String(repeating: "A", count: 10 << 20)) \#(token)", "message": "x"}"#.utf8)
-        }),
-        ("10 MB list of tokens", [200], {
+            return Data(#"{"error": "\#(token) \#(String(repeating: "A", count: 10 << 20)) \#(token)"}"#.utf8)
+        },
+        HugeBody(name: "10 MB list of tokens", statuses: [200], envshedOnly: true) {
             let one = #"{"id": "0d6e0000-0000-4000-8000-000000000003", "name": "deploy", "description": "managed-by=envshed-rotator", "expiresAt": "2026-12-31T00:00:00Z"}"#
             return Data(("[" + Array(repeating: one, count: (10 << 20) / one.utf8.count).joined(separator: ",") + "]").utf8)
-        }),
-        ("100,000-deep JSON arrays", [200, 500], { Data((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).utf8) }),
-        ("100,000-deep JSON objects", [200, 500], { Data((String(repeating: #"{"a":"#, count: 100_000) + "1" + String(repeating: "}", count: 100_000)).utf8) }),
-        ("unterminated 10 MB string", [200, 500], { Data((#"{"message": ""# + String(repeating: "\\u00e9", count: (10 << 20) / 6)).utf8) }),
-        ("10 MB of NUL", [200, 500], { Data(count: 10 << 20) }),
+        },
+        HugeBody(name: "unterminated 10 MB string of escapes", statuses: [200, 500], envshedOnly: true) {
+            Data((#"{"error": ""# + String(repeating: "\\u00e9", count: (10 << 20) / 6)).utf8)
+        },
     ]
 
     /// One body at a time: each is heavy, and a call waiting for a thread is not a slow call.
     @Test("10 MB and 100,000-deep answers: no crash, an answer within seconds", .serialized, .timeLimit(.minutes(5)), arguments: hugeBodies.indices)
     func hugeAnswers(index: Int) async throws {
-        let (name, statuses, makeBody) = Self.hugeBodies[index]
-        let body = makeBody()
+        let huge = Self.hugeBodies[index]
+        let started = ContinuousClock.now
+        let body = await offThePool { huge.make() }
+        defer { print("huge body \(huge.name): \(started.duration(to: .now))") }
         let planted = Self.tokens(in: String(decoding: body.prefix(200), as: UTF8.self))
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var failures: [String] = []
-        for status in statuses {
+        for status in huge.statuses {
             let service = HostileService(fixed: { _ in HTTPResponse(status: status, body: body) }, planted: planted)
             // Every decoder once: Envshed's four calls, a push and a verify of each kind of target
             // (the App-authenticated ones add only the installation-token answer: one of them).
             var decoders = Set<String>()
-            let calls = try Self.calls(transport: service.transport, directory: directory).filter { decoders.insert($0.decoder).inserted }
+            let calls = try Self.calls(transport: service.transport, directory: directory).filter {
+                decoders.insert($0.decoder).inserted && (!huge.envshedOnly || $0.name.hasPrefix("envshed"))
+            }
             for call in calls {
                 let begun = ContinuousClock.now
                 let error = await call.run()
                 let problems = Self.problems(error, planted: planted, took: begun.duration(to: .now))
-                if !problems.isEmpty { failures.append("\(name), HTTP \(status), \(call.name): \(problems)") }
+                if !problems.isEmpty { failures.append("\(huge.name), HTTP \(status), \(call.name): \(problems)") }
             }
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
