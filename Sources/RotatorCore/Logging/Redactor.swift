@@ -4,9 +4,10 @@ public enum Redactor {
     /// Prefixes of the token formats this tool handles (Envshed service and personal tokens,
     /// GitHub tokens, GitLab tokens).
     static let prefixes = ["envshed_", "ghp_", "ghs_", "gho_", "ghu_", "ghr_", "github_pat_", "glpat-"]
-    /// A prefix followed by at least this many token characters, a digit among them, is a token;
-    /// `envshed_token` (a secret's name) is not. An Envshed service token (`envshed_svc_` and at
-    /// least 8 letters and digits) is one without a digit too: about one in a thousand has none.
+    /// A prefix followed by at least this many token characters is a token. After `envshed_`, a
+    /// digit must be among them, so that `envshed_token_rotation` (a name) is not one, unless
+    /// they start with `svc_`: an Envshed service token may have no digit (one in a thousand
+    /// does), as may a GitHub token (one in a thousand) or a GitLab token (one in thirty).
     static let minimumBodyLength = 12
 
     public static func scrub(_ text: String) -> String {
@@ -47,8 +48,8 @@ public enum Redactor {
                         runEnd += 1
                     }
                 }
-                let isServiceToken = byte == 0x65 && matches(servicePrefix, in: bytes, at: bodyStart)
-                if runEnd - bodyStart >= minimumBodyLength, lastDigit >= bodyStart || isServiceToken {
+                let isNameLike = byte == 0x65 && lastDigit < bodyStart && !matches(servicePrefix, in: bytes, at: bodyStart)
+                if runEnd - bodyStart >= minimumBodyLength, !isNameLike {
                     output.append(contentsOf: bytes[copied..<index])
                     output.append(contentsOf: prefix)
                     output.append(contentsOf: redacted)
