@@ -113,7 +113,7 @@ struct DecoderFuzzTests {
     }
 
     static func plant(_ random: inout SplitMix64, _ planted: inout [String]) -> String {
-        let token = random.chance(1, in: 6) ? PlantedToken.envshedWithoutDigits(&random) : PlantedToken.any(&random)
+        let token = random.chance(1, in: 6) ? PlantedToken.withoutDigits(&random) : PlantedToken.any(&random)
         planted.append(token)
         return token
     }
@@ -424,7 +424,7 @@ struct DecoderFuzzTests {
         bodies.append(#"{"environment_scope": "\#(PlantedToken.envshed(&random))", "masked": true}"#)
         bodies.append(#"{"data": {"ENVSHED_TOKEN": "\#(PlantedToken.envshed(&random))"}}"#)
         bodies.append(#"{"key_id": "\#(PlantedToken.envshed(&random))", "key": "\#(PlantedToken.envshed(&random))"}"#)
-        bodies.append(PlantedToken.envshedWithoutDigits(&random))
+        bodies.append(PlantedToken.withoutDigits(&random))
         return bodies
     }()
 

@@ -130,7 +130,7 @@ struct PlanFuzzTests {
             step = "re-indent line \(line + 1)"
         case 13:
             // A token pasted where a value goes (the commonest accident), or anywhere.
-            let token = random.chance(1, in: 8) ? PlantedToken.envshedWithoutDigits(&random) : PlantedToken.any(&random)
+            let token = random.chance(1, in: 8) ? PlantedToken.withoutDigits(&random) : PlantedToken.any(&random)
             mutant.planted.append(token)
             if random.chance(2, in: 3) {
                 if let colon = lines[line].firstIndex(of: UInt8(ascii: ":")) {
@@ -320,7 +320,7 @@ struct PlanFuzzTests {
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")), !line.starts(with: Array("#".utf8)),
                   !line.drop(while: { $0 == UInt8(ascii: " ") }).starts(with: Array("#".utf8))
             else { continue }
-            for token in [PlantedToken.any(&random), PlantedToken.envshed(&random), PlantedToken.envshedWithoutDigits(&random)] {
+            for token in [PlantedToken.any(&random), PlantedToken.envshed(&random), PlantedToken.withoutDigits(&random)] {
                 var edited = lines
                 edited[index] = Array(line[...colon]) + Array(" \(token)".utf8)
                 let text = String(decoding: Self.join(edited), as: UTF8.self)
@@ -350,7 +350,7 @@ struct PlanFuzzTests {
     func tokenNeverQuoted(index: Int) throws {
         let (name, original, replacement) = Self.quotingPlaces[index]
         var random = SplitMix64(seed: 0x0707 + UInt64(index))
-        for token in [PlantedToken.envshed(&random), PlantedToken.envshedWithoutDigits(&random), PlantedToken.any(&random)] {
+        for token in [PlantedToken.envshed(&random), PlantedToken.withoutDigits(&random), PlantedToken.any(&random)] {
             let yaml = PlanFixtures.valid(replacing: original, with: replacement(token))
             let error = try #require(throws: PlanError.self, "\(name)") { try PlanLoader.parse(yaml, file: "plan.yaml") }
             #expect(!error.description.contains(token.dropFirst(12).prefix(10)), "\(name): \(error)")
