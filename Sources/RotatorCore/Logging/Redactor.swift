@@ -1,66 +1,80 @@
-import Foundation
-
 /// Last line of defence for text that leaves the process: anything shaped like a credential we
 /// know is replaced. The first line of defence is `Secret`, which never prints its value.
 public enum Redactor {
     /// Prefixes of the token formats this tool handles (Envshed service and personal tokens,
     /// GitHub tokens, GitLab tokens).
     static let prefixes = ["envshed_", "ghp_", "ghs_", "gho_", "ghu_", "ghr_", "github_pat_", "glpat-"]
-    /// A prefix followed by at least this many token characters, a digit among them, is a token;
-    /// `envshed_token` (a secret's name) is not. An Envshed service token (`envshed_svc_` and at
-    /// least 8 letters and digits) is one without a digit too: about one in a thousand has none.
+    /// A prefix followed by at least this many token characters is a token. After `envshed_`, a
+    /// digit must be among them, so that `envshed_token_rotation` (a name) is not one, unless
+    /// they start with `svc_`: an Envshed service token may have no digit (one in a thousand
+    /// does), as may a GitHub token (one in a thousand) or a GitLab token (one in thirty).
     static let minimumBodyLength = 12
 
     public static func scrub(_ text: String) -> String {
-        guard mayContainToken(text) else { return text }
-        var result = ""
-        var index = text.startIndex
-        outer: while index < text.endIndex {
-            for prefix in prefixes where text[index...].hasPrefix(prefix) {
-                let bodyStart = text.index(index, offsetBy: prefix.count)
-                var end = bodyStart
-                while end < text.endIndex, isTokenCharacter(text[end]) {
-                    end = text.index(after: end)
+        var text = text
+        return text.withUTF8 { scrubbed($0) } ?? text
+    }
+
+    /// The prefixes by first letter: `envshed_` alone starts with e, all others with g.
+    private static let ePrefixes = prefixes.filter { $0.hasPrefix("e") }.map { Array($0.utf8) }
+    private static let gPrefixes = prefixes.filter { $0.hasPrefix("g") }.map { Array($0.utf8) }
+    private static let servicePrefix = Array("svc_".utf8)
+    private static let redacted = Array("<redacted>".utf8)
+
+    /// The text with every token replaced, or nil when it holds none. One pass over the UTF-8
+    /// bytes (prefixes and token characters are ASCII): this runs on every value of a plan and on
+    /// error answers that can be megabytes long, so it must stay linear.
+    private static func scrubbed(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var output: [UInt8] = []
+        var copied = 0
+        var index = 0
+        // The run of token characters last measured: it ends at `runEnd`, its last digit is at
+        // `lastDigit`. Every prefix found inside it shares its end.
+        var runEnd = 0
+        var lastDigit = -1
+        outer: while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == 0x65 || byte == 0x67 else { // e, g: the first letters of every prefix
+                index += 1
+                continue
+            }
+            for prefix in byte == 0x65 ? ePrefixes : gPrefixes where matches(prefix, in: bytes, at: index) {
+                let bodyStart = index + prefix.count
+                if bodyStart >= runEnd {
+                    runEnd = bodyStart
+                    lastDigit = -1
+                    while runEnd < bytes.count, isTokenByte(bytes[runEnd]) {
+                        if bytes[runEnd] >= 0x30 && bytes[runEnd] <= 0x39 { lastDigit = runEnd }
+                        runEnd += 1
+                    }
                 }
-                let body = text[bodyStart..<end]
-                if body.count >= minimumBodyLength, body.contains(where: \.isNumber) || (prefix == "envshed_" && body.hasPrefix("svc_")) {
-                    result += prefix + "<redacted>"
-                    index = end
+                let isNameLike = byte == 0x65 && lastDigit < bodyStart && !matches(servicePrefix, in: bytes, at: bodyStart)
+                if runEnd - bodyStart >= minimumBodyLength, !isNameLike {
+                    output.append(contentsOf: bytes[copied..<index])
+                    output.append(contentsOf: prefix)
+                    output.append(contentsOf: redacted)
+                    index = runEnd
+                    copied = runEnd
                     continue outer
                 }
             }
-            result.append(text[index])
-            index = text.index(after: index)
+            index += 1
         }
-        return result
+        guard copied > 0 else { return nil }
+        output.append(contentsOf: bytes[copied...])
+        return String(decoding: output, as: UTF8.self)
     }
 
-    /// A fast byte search for any prefix: almost every line has none, and this runs on every
-    /// log line, audit record and report.
-    private static func mayContainToken(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { haystack in
-            guard haystack.count >= 4 else { return false }
-            for index in 0...(haystack.count - 4) {
-                // Every prefix starts with "e", "g" and has a known second byte: cheap to rule out.
-                let first = haystack[index]
-                guard first == 0x65 || first == 0x67 else { continue }
-                for needle in prefixBytes where index + needle.count <= haystack.count {
-                    var matched = true
-                    for offset in 0..<needle.count where haystack[index + offset] != needle[offset] {
-                        matched = false
-                        break
-                    }
-                    if matched { return true }
-                }
-            }
+    private static func matches(_ prefix: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        guard index + prefix.count <= bytes.count else { return false }
+        for offset in prefix.indices where bytes[index + offset] != prefix[offset] {
             return false
         }
+        return true
     }
 
-    private static let prefixBytes: [[UInt8]] = prefixes.map { Array($0.utf8) }
-
-    private static func isTokenCharacter(_ character: Character) -> Bool {
-        character.isASCII && (character.isLetter || character.isNumber || character == "_" || character == "-")
+    /// ASCII letters, digits, `_` and `-`.
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x2D
     }
 }

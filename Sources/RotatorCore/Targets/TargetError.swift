@@ -29,6 +29,8 @@ public struct TargetError: Error, CustomStringConvertible, Sendable {
         if let status { text += " answered HTTP \(status)" }
         if !message.isEmpty { text += (status == nil ? ": " : ": ") + message }
         if let hint { text += " (\(hint))" }
-        return text
+        // The message and hint quote the service (a Kubernetes reason, a GitHub visibility or
+        // repository name, a Retry-After header): nothing token-shaped leaves through them.
+        return Redactor.scrub(text)
     }
 }

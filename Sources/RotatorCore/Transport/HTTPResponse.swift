@@ -19,10 +19,20 @@ public struct HTTPResponse: Sendable {
     /// The start of the body for an error message. Only ever called for error answers, which carry
     /// no token; `Redactor` scrubs anything token-shaped anyway.
     public var bodySnippet: String {
-        let text = String(decoding: body.prefix(300), as: UTF8.self)
+        // Never cut inside a word: a token cut short is too short for `Redactor` to recognise,
+        // and the part before the cut would be printed.
+        var end = min(body.count, 300)
+        if end < body.count, Self.isWordByte(body[body.startIndex + end]) {
+            while end > 0, Self.isWordByte(body[body.startIndex + end - 1]) { end -= 1 }
+        }
+        let text = String(decoding: body.prefix(end), as: UTF8.self)
             .replacingOccurrences(of: "\n", with: " ")
             .trimmingCharacters(in: .whitespaces)
         return Redactor.scrub(text)
+    }
+
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2D
     }
 
     public func jsonObject() -> [String: Any]? {

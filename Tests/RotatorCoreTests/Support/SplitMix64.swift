@@ -28,16 +28,9 @@ struct SplitMix64: RandomNumberGenerator {
     mutating func pick<Element>(_ elements: [Element]) -> Element { elements[int(0..<elements.count)] }
 
     mutating func bytes(_ count: Int) -> [UInt8] {
-        var result: [UInt8] = []
-        result.reserveCapacity(count)
-        while result.count < count {
-            var word = next()
-            for _ in 0..<min(8, count - result.count) {
-                result.append(UInt8(truncatingIfNeeded: word))
-                word >>= 8
-            }
-        }
-        return result
+        var words = [UInt64](repeating: 0, count: (count + 7) / 8)
+        for index in words.indices { words[index] = next() }
+        return words.withUnsafeBytes { Array($0.prefix(count)) }
     }
 
     static let alphanumerics = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -55,19 +48,21 @@ enum PlantedToken {
         "envshed_svc_" + random.alphanumeric(40)
     }
 
-    /// One of the token kinds the tool handles. The GitHub and GitLab bodies get a digit: the
-    /// redactor needs one for those prefixes (see `Redactor.minimumBodyLength`).
+    /// One of the token kinds the tool handles, with the usual lengths.
     static func any(_ random: inout SplitMix64) -> String {
         switch random.int(0..<4) {
         case 0: envshed(&random)
-        case 1: "ghp_" + random.alphanumeric(35) + "7"
-        case 2: "glpat-" + random.alphanumeric(19) + "3"
-        default: "ghs_" + random.alphanumeric(35) + "1"
+        case 1: "ghp_" + random.alphanumeric(36)
+        case 2: "glpat-" + random.alphanumeric(20)
+        default: "ghs_" + random.alphanumeric(36)
         }
     }
 
-    /// An Envshed token with no digit at all (about one in a thousand real ones).
-    static func envshedWithoutDigits(_ random: inout SplitMix64) -> String {
-        "envshed_svc_" + String((0..<40).map { _ in random.pick(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")) })
+    /// A token with no digit at all, of any kind: about one Envshed or GitHub token in a
+    /// thousand, one GitLab token in thirty.
+    static func withoutDigits(_ random: inout SplitMix64) -> String {
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        let (prefix, length) = random.pick([("envshed_svc_", 40), ("ghp_", 36), ("glpat-", 20), ("ghs_", 36)])
+        return prefix + String((0..<length).map { _ in random.pick(letters) })
     }
 }
