@@ -77,6 +77,7 @@ let package = Package(
             name: "RotatorCoreTests",
             dependencies: [
                 "RotatorCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -346,6 +346,9 @@ struct DecoderFuzzTests {
         if !(error is EnvshedError || error is TargetError) { problems.append("threw \(type(of: error)), not a typed error") }
         let description = error.description
         if description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("an empty error description") }
+        // A message, a reason and a hint quoted from the service, each capped (HTTPResponse.quote),
+        // plus what this tool says: a 2 MB message must not become a 2 MB log line.
+        if description.utf8.count > 2_000 { problems.append("an error description of \(description.utf8.count) bytes: \(description.prefix(200))…") }
         let bytes = Data(description.utf8)
         for token in planted + ownSecrets where leaks(token, in: bytes) {
             problems.append("the error echoes a token the service sent (\(token.prefix(16))…): \(description.prefix(1_500))")

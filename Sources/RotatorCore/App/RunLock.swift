@@ -42,18 +42,30 @@ public final class RunLock: Sendable {
             }
             try? await Task.sleep(for: .milliseconds(200))
         }
-        let owner = "pid=\(getpid()) started=\(Timestamp.format(Date())) command=\(command)\n"
-        ftruncate(descriptor, 0)
-        _ = owner.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        // One write of a fixed-size record, never a truncate first: a second run reading the file
+        // at any moment sees either the previous holder's record or this one, never an empty file.
+        var owner = Array("pid=\(getpid()) started=\(Timestamp.format(Date())) command=\(command)".utf8.prefix(ownerRecordSize - 1))
+        owner += [UInt8](repeating: 0x20, count: ownerRecordSize - 1 - owner.count) + [0x0A]
+        _ = pwrite(descriptor, owner, owner.count, 0)
         fsync(descriptor)
         return RunLock(descriptor: descriptor, path: path)
     }
 
+    /// The size of the holder's record at the start of the lock file.
+    static let ownerRecordSize = 256
+
+    /// The holder's record. A lock file created a moment ago by a run that has not yet written
+    /// its record reads empty: wait briefly for it rather than name "an unknown process".
     private static func holder(_ descriptor: Int32) -> String {
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let count = pread(descriptor, &buffer, buffer.count, 0)
-        guard count > 0 else { return "an unknown process" }
-        return String(decoding: buffer.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        var buffer = [UInt8](repeating: 0, count: ownerRecordSize)
+        for _ in 0..<50 {
+            let count = pread(descriptor, &buffer, buffer.count, 0)
+            if count > 0 {
+                return String(decoding: buffer.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            usleep(10_000)
+        }
+        return "an unknown process"
     }
 }
 

@@ -20,8 +20,20 @@ public final class AuditTrail: Sendable {
     private let directory: String
     private let logger: Logger
     private let now: @Sendable () -> Date
-    /// Serializes appends within this process; `flock` serializes them with other processes.
-    private let lock = Mutex(())
+    /// Serializes appends within this process (`flock` serializes them with other processes), and
+    /// remembers the end of the file as this process left it.
+    private let tail = Mutex<Tail?>(nil)
+
+    /// The file as the last append left it. When it is still the same file, with the same size,
+    /// no other process appended since: the next record chains to `hash` without reading and
+    /// parsing the last line again (several records are written per step).
+    private struct Tail {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var seq: Int
+        var hash: String
+    }
 
     public init(directory: String, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.path = directory + "/" + Self.fileName
@@ -36,42 +48,52 @@ public final class AuditTrail: Sendable {
     ///   - event: `step`, `run_started`, `run_finished`, `rotate_requested`, `notification`.
     ///   - fields: the record's other keys; nil values are left out.
     public func append(_ event: String, _ fields: [String: (any Sendable)?]) {
-        lock.withLock { _ in
+        tail.withLock { tail in
             do {
-                try write(event, fields)
+                try write(event, fields, tail: &tail)
             } catch {
+                tail = nil
                 logger.error("audit trail: cannot append a record: \(error)", metadata: ["audit.path": "\(path)"])
             }
         }
     }
 
-    private func write(_ event: String, _ fields: [String: (any Sendable)?]) throws(AuditError) {
+    private func write(_ event: String, _ fields: [String: (any Sendable)?], tail: inout Tail?) throws(AuditError) {
         let descriptor = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else { throw AuditError(path: path, step: "open", errno: errno) }
         defer { close(descriptor) }
         guard flock(descriptor, LOCK_EX) == 0 else { throw AuditError(path: path, step: "lock", errno: errno) }
         defer { flock(descriptor, LOCK_UN) }
-        // Never readable by anyone else, even if an earlier version or a person widened it.
-        fchmod(descriptor, 0o600)
-        if let owner = DirectoryOwner.ownership(of: directory) {
-            fchown(descriptor, owner.userID, owner.groupID ?? gid_t.max)
-        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw AuditError(path: path, step: "stat", errno: errno) }
 
-        let (previous, endsWithNewline) = try Self.lastLine(descriptor, path: path)
-        if !endsWithNewline {
-            // A line torn by a crash: end it, so the new record starts on its own line. `audit
-            // verify` reports the torn line; the chain continues from its bytes.
-            try Self.writeAll(descriptor, [0x0A], path: path)
-        }
         let seq: Int
-        if let previous {
-            if let object = try? JSONSerialization.jsonObject(with: Data(previous)) as? [String: Any], let number = object["seq"] as? Int {
-                seq = number + 1
-            } else {
-                seq = try Self.lineCount(descriptor, path: path) + 1
-            }
+        let previousHash: String
+        if let known = tail, known.device == UInt64(info.st_dev), known.inode == UInt64(info.st_ino), known.size == Int64(info.st_size) {
+            seq = known.seq + 1
+            previousHash = known.hash
         } else {
-            seq = 1
+            // Never readable by anyone else, even if an earlier version or a person widened it.
+            fchmod(descriptor, 0o600)
+            if let owner = DirectoryOwner.ownership(of: directory) {
+                fchown(descriptor, owner.userID, owner.groupID ?? gid_t.max)
+            }
+            let (previous, endsWithNewline) = try Self.lastLine(descriptor, path: path)
+            if !endsWithNewline {
+                // A line torn by a crash: end it, so the new record starts on its own line. `audit
+                // verify` reports the torn line; the chain continues from its bytes.
+                try Self.writeAll(descriptor, [0x0A], path: path)
+            }
+            if let previous {
+                if let object = try? JSONSerialization.jsonObject(with: Data(previous)) as? [String: Any], let number = object["seq"] as? Int {
+                    seq = number + 1
+                } else {
+                    seq = try Self.lineCount(descriptor, path: path) + 1
+                }
+            } else {
+                seq = 1
+            }
+            previousHash = previous.map { SHA256Digest.hex(of: $0) } ?? Self.genesis
         }
         var record: [String: Any] = [:]
         for (key, value) in fields {
@@ -84,10 +106,18 @@ public final class AuditTrail: Sendable {
         }
         record["event"] = event
         record["seq"] = seq
-        record["ts"] = now().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-        record["prev"] = previous.map { SHA256Digest.hex(of: $0) } ?? Self.genesis
-        let line = Redactor.scrub(JSONLine.encode(record))
-        try Self.writeAll(descriptor, Array(line.utf8) + [0x0A], path: path)
+        record["ts"] = Timestamp.formatFractional(now())
+        record["prev"] = previousHash
+        let line = Array(Redactor.scrub(JSONLine.encode(record)).utf8)
+        tail = nil
+        try Self.writeAll(descriptor, line + [0x0A], path: path)
+        var written = stat()
+        if fstat(descriptor, &written) == 0 {
+            tail = Tail(
+                device: UInt64(written.st_dev), inode: UInt64(written.st_ino), size: Int64(written.st_size), seq: seq,
+                hash: SHA256Digest.hex(of: line)
+            )
+        }
         // Step records are many (several per rotation) and already journaled in the state; they
         // reach the disk with the next run or request record, which is synced. A killed process
         // loses none of them (they are in the page cache once written).

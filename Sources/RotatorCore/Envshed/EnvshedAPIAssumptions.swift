@@ -113,9 +113,9 @@ enum EnvshedAPIAssumptions {
     /// Assumed error body: `{"error": "message"}`; `{"message": …}` is accepted too.
     static func errorMessage(_ response: HTTPResponse) -> String {
         guard let object = response.jsonObject() else { return response.bodySnippet }
-        if let text = object["error"] as? String { return Redactor.scrub(text) }
-        if let text = object["message"] as? String { return Redactor.scrub(text) }
-        if let inner = object["error"] as? [String: Any], let text = inner["message"] as? String { return Redactor.scrub(text) }
+        if let text = object["error"] as? String { return HTTPResponse.quote(text) }
+        if let text = object["message"] as? String { return HTTPResponse.quote(text) }
+        if let inner = object["error"] as? [String: Any], let text = inner["message"] as? String { return HTTPResponse.quote(text) }
         return response.bodySnippet
     }
 

@@ -11,6 +11,13 @@ enum JSONLine {
         return output
     }
 
+    /// A JSON array of strings, on one line.
+    static func encode(_ strings: [String]) -> String {
+        var output = ""
+        append(strings, to: &output)
+        return output
+    }
+
     private static func append(_ value: Any, to output: inout String) {
         switch value {
         case let text as String: appendString(text, to: &output)

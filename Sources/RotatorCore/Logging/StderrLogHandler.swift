@@ -59,7 +59,7 @@ public struct StderrLogHandler: LogHandler {
 
     /// `10:04:31 info  [run 3f2a1c] api-production-ci push github:acme/api/ENVSHED_TOKEN ok 182ms — message`
     private func textLine(event: LogEvent, metadata: Logger.Metadata) -> String {
-        let time = Date().formatted(Date.ISO8601FormatStyle().time(includingFractionalSeconds: false))
+        let time = Timestamp.timeOfDay(Date())
         var parts = [time, event.level.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)]
         let ordered = [LogKeys.rotation, LogKeys.step, LogKeys.target, LogKeys.outcome]
         for key in ordered {

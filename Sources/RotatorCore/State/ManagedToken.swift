@@ -3,8 +3,7 @@ import GRDB
 
 /// A token the bot is responsible for revoking: one it created (journaled as soon as Envshed
 /// answered) or the adopted one it replaced. A later run revokes it once no target can hold it.
-public struct ManagedToken: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "managed_token"
+public struct ManagedToken: Codable, Sendable, Hashable {
 
     public enum Origin: String, Codable, Sendable, DatabaseValueConvertible {
         case created
@@ -68,5 +67,29 @@ public struct ManagedToken: Codable, Sendable, Hashable, FetchableRecord, Persis
         case createdAt = "created_at"
         case revokeAfter = "revoke_after"
         case revokedAt = "revoked_at"
+    }
+}
+
+extension ManagedToken: StateRow {
+    static let table = "managed_token"
+    static let columns = ["token_id", "rotation_id", "origin", "name", "fingerprint", "expires_at", "serial", "run_id", "status", "created_at", "revoke_after", "revoked_at"]
+
+    var arguments: StatementArguments {
+        [tokenID, rotationID, origin, name, fingerprint, expiresAt.map(Timestamp.database), serial, runID, status, Timestamp.database(createdAt), revokeAfter.map(Timestamp.database), revokedAt.map(Timestamp.database)]
+    }
+
+    init(row: Row) throws {
+        tokenID = try row.decode(String.self, forColumn: "token_id")
+        rotationID = try row.decode(String.self, forColumn: "rotation_id")
+        origin = try row.decode(Origin.self, forColumn: "origin")
+        name = try row.decode(String?.self, forColumn: "name")
+        fingerprint = try row.decode(String?.self, forColumn: "fingerprint")
+        expiresAt = try row.decode(Date?.self, forColumn: "expires_at")
+        serial = try row.decode(Int.self, forColumn: "serial")
+        runID = try row.decode(String.self, forColumn: "run_id")
+        status = try row.decode(Status.self, forColumn: "status")
+        createdAt = try row.decode(Date.self, forColumn: "created_at")
+        revokeAfter = try row.decode(Date?.self, forColumn: "revoke_after")
+        revokedAt = try row.decode(Date?.self, forColumn: "revoked_at")
     }
 }

@@ -3,8 +3,7 @@ import GRDB
 
 /// What the state knows of one rotation: the token currently in use (id, name, fingerprint,
 /// expiry — never its value), how many times it rotated, and how the last attempt ended.
-public struct RotationRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "rotation"
+public struct RotationRecord: Codable, Sendable, Hashable {
 
     public var rotationID: String
     /// nil until the rotation has a token (no adoption and no successful rotation yet).
@@ -60,4 +59,27 @@ public enum RotationResult: String, Codable, Sendable, DatabaseValueConvertible 
     case failed
     /// New token live on some targets, old token still valid: the next run finishes the job.
     case needsAttention = "needs_attention"
+}
+
+extension RotationRecord: StateRow {
+    static let table = "rotation"
+    static let columns = ["rotation_id", "token_id", "token_name", "fingerprint", "expires_at", "serial", "adopted", "last_result", "last_error", "last_run_at", "rotated_at"]
+
+    var arguments: StatementArguments {
+        [rotationID, tokenID, tokenName, fingerprint, expiresAt.map(Timestamp.database), serial, adopted, lastResult, lastError, lastRunAt.map(Timestamp.database), rotatedAt.map(Timestamp.database)]
+    }
+
+    init(row: Row) throws {
+        rotationID = try row.decode(String.self, forColumn: "rotation_id")
+        tokenID = try row.decode(String?.self, forColumn: "token_id")
+        tokenName = try row.decode(String?.self, forColumn: "token_name")
+        fingerprint = try row.decode(String?.self, forColumn: "fingerprint")
+        expiresAt = try row.decode(Date?.self, forColumn: "expires_at")
+        serial = try row.decode(Int.self, forColumn: "serial")
+        adopted = try row.decode(Bool.self, forColumn: "adopted")
+        lastResult = try row.decode(RotationResult?.self, forColumn: "last_result")
+        lastError = try row.decode(String?.self, forColumn: "last_error")
+        lastRunAt = try row.decode(Date?.self, forColumn: "last_run_at")
+        rotatedAt = try row.decode(Date?.self, forColumn: "rotated_at")
+    }
 }

@@ -124,81 +124,95 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func rotation(_ id: String) throws(StateError) -> RotationRecord? {
-        try read { try RotationRecord.fetchOne($0, key: id) }
+        try read { db in try (Self.fetchAll(db, "SELECT * FROM rotation WHERE rotation_id = ?", [id]) as [RotationRecord]).first }
     }
 
     public func rotations() throws(StateError) -> [RotationRecord] {
-        try read { try RotationRecord.order(Column("rotation_id")).fetchAll($0) }
+        try read { db in try Self.fetchAll(db, "SELECT * FROM rotation ORDER BY rotation_id", []) }
     }
 
     public func save(_ record: RotationRecord) throws(StateError) {
-        try write { try record.save($0) }
+        try write { db in try Self.upsert(record, db) }
     }
 
     public func managedTokens(rotation: String) throws(StateError) -> [ManagedToken] {
-        try read { try ManagedToken.filter(Column("rotation_id") == rotation).order(Column("created_at")).fetchAll($0) }
+        try read { db in try Self.fetchAll(db, "SELECT * FROM managed_token WHERE rotation_id = ? ORDER BY created_at", [rotation]) }
     }
 
     public func save(_ token: ManagedToken) throws(StateError) {
-        try write { try token.save($0) }
+        try write { db in try Self.upsert(token, db) }
     }
 
     public func targets(rotation: String) throws(StateError) -> [TargetRecord] {
-        try read { try TargetRecord.filter(Column("rotation_id") == rotation).order(Column("label")).fetchAll($0) }
+        try read { db in try Self.fetchAll(db, "SELECT * FROM target WHERE rotation_id = ? ORDER BY label", [rotation]) }
     }
 
     public func save(_ target: TargetRecord) throws(StateError) {
-        try write { try target.save($0) }
+        try write { db in try Self.upsert(target, db) }
     }
 
     public func commit(record: RotationRecord, tokens: [ManagedToken], targets: [TargetRecord]) throws(StateError) {
         try write { db in
-            try record.save(db)
-            for token in tokens { try token.save(db) }
-            for target in targets { try target.save(db) }
+            try db.inTransaction {
+                try Self.upsert(record, db)
+                for token in tokens { try Self.upsert(token, db) }
+                for target in targets { try Self.upsert(target, db) }
+                return .commit
+            }
         }
     }
 
     public func saveDurably(targets: [TargetRecord], steps: [StepRecord]) throws(StateError) {
-        do {
-            try database.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-                defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
-                try db.inTransaction {
-                    for target in targets { try target.save(db) }
-                    for var step in steps { try step.insert(db) }
-                    return .commit
-                }
+        try write { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            try db.inTransaction {
+                for target in targets { try Self.upsert(target, db) }
+                for step in steps { try Self.upsert(step, db) }
+                return .commit
             }
-        } catch {
-            throw StateError(path: path, reason: "\(error)")
         }
     }
 
     public func begin(_ run: RunRecord) throws(StateError) {
-        try write { try run.insert($0) }
+        try write { db in try Self.upsert(run, db) }
     }
 
     public func finish(runID: String, exitCode: Int, at: Date) throws(StateError) {
         try write { db in
-            try db.execute(sql: "UPDATE run SET finished_at = ?, exit_code = ? WHERE run_id = ?", arguments: [at, exitCode, runID])
+            try db.cachedStatement(sql: "UPDATE run SET finished_at = ?, exit_code = ? WHERE run_id = ?")
+                .execute(arguments: [Timestamp.database(at), exitCode, runID])
         }
     }
 
     public func append(_ step: StepRecord) throws(StateError) {
-        try write { db in
-            var step = step
-            try step.insert(db)
-        }
+        try write { db in try Self.upsert(step, db) }
     }
 
     public func steps(runID: String) throws(StateError) -> [StepRecord] {
-        try read { try StepRecord.filter(Column("run_id") == runID).order(Column("id")).fetchAll($0) }
+        try read { db in try Self.fetchAll(db, "SELECT * FROM step WHERE run_id = ? ORDER BY id", [runID]) }
+    }
+
+    // MARK: Access
+    //
+    // Each call is one statement in SQLite's autocommit mode, or an explicit transaction when it
+    // writes several rows: GRDB's `read` and `write` would wrap every statement in a transaction
+    // and a `query_only` toggle, four statements for one.
+
+    private static func fetchAll<Record: StateRow>(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> [Record] {
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        var records: [Record] = []
+        while let row = try rows.next() { records.append(try Record(row: row)) }
+        return records
+    }
+
+    private static func upsert<Record: StateRow>(_ record: Record, _ db: Database) throws {
+        try db.cachedStatement(sql: Record.upsertSQL).execute(arguments: record.arguments)
     }
 
     private func read<T>(_ body: (Database) throws -> T) throws(StateError) -> T {
         do {
-            return try database.read(body)
+            return try database.inDatabase(body)
         } catch {
             throw StateError(path: path, reason: "\(error)")
         }
@@ -206,7 +220,7 @@ public final class SQLiteStateStore: StateStore {
 
     private func write(_ body: (Database) throws -> Void) throws(StateError) {
         do {
-            try database.write(body)
+            try database.inDatabase(body)
         } catch {
             throw StateError(path: path, reason: "\(error)")
         }

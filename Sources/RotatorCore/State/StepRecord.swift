@@ -2,8 +2,7 @@ import Foundation
 import GRDB
 
 /// One step of a run, journaled when it starts and when it ends (SPEC §6 step names).
-public struct StepRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "step"
+public struct StepRecord: Codable, Sendable, Hashable {
 
     public var id: Int64?
     public var runID: String
@@ -44,9 +43,6 @@ public struct StepRecord: Codable, Sendable, Hashable, FetchableRecord, MutableP
         case at
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
-        id = inserted.rowID
-    }
 }
 
 public enum Step: String, Codable, Sendable, DatabaseValueConvertible {
@@ -64,4 +60,26 @@ public enum StepOutcome: String, Codable, Sendable, DatabaseValueConvertible {
     case ok
     case failed
     case skipped
+}
+
+extension StepRecord: StateRow {
+    static let table = "step"
+    static let columns = ["id", "run_id", "rotation_id", "step", "target", "token_id", "outcome", "duration_ms", "detail", "at"]
+
+    var arguments: StatementArguments {
+        [id, runID, rotationID, step, target, tokenID, outcome, durationMS, detail, Timestamp.database(at)]
+    }
+
+    init(row: Row) throws {
+        id = try row.decode(Int64?.self, forColumn: "id")
+        runID = try row.decode(String.self, forColumn: "run_id")
+        rotationID = try row.decode(String.self, forColumn: "rotation_id")
+        step = try row.decode(Step.self, forColumn: "step")
+        target = try row.decode(String?.self, forColumn: "target")
+        tokenID = try row.decode(String?.self, forColumn: "token_id")
+        outcome = try row.decode(StepOutcome.self, forColumn: "outcome")
+        durationMS = try row.decode(Int64?.self, forColumn: "duration_ms")
+        detail = try row.decode(String?.self, forColumn: "detail")
+        at = try row.decode(Date.self, forColumn: "at")
+    }
 }

@@ -16,19 +16,32 @@ public struct HTTPResponse: Sendable {
 
     public var isSuccess: Bool { (200..<300).contains(status) }
 
-    /// The start of the body for an error message. Only ever called for error answers, which carry
-    /// no token; `Redactor` scrubs anything token-shaped anyway.
+    /// The start of the body for an error message, as `quote` renders it.
     public var bodySnippet: String {
-        // Never cut inside a word: a token cut short is too short for `Redactor` to recognise,
-        // and the part before the cut would be printed.
-        var end = min(body.count, 300)
-        if end < body.count, Self.isWordByte(body[body.startIndex + end]) {
-            while end > 0, Self.isWordByte(body[body.startIndex + end - 1]) { end -= 1 }
+        Self.quote(String(decoding: body.prefix(Self.quoteLimit + 1), as: UTF8.self))
+    }
+
+    /// The most of a service's text an error message quotes, in bytes.
+    static let quoteLimit = 300
+
+    /// A service's text (an error message, a reason, a body) made fit to quote: on one line, at
+    /// most `quoteLimit` bytes, and scrubbed by `Redactor`. Services answer with megabytes
+    /// sometimes; an operator needs the first sentence. The cut is never inside a word: a token
+    /// cut short is too short for `Redactor` to recognise, and its start would be printed.
+    public static func quote(_ text: String) -> String {
+        var bytes = Array(text.utf8.prefix(quoteLimit + 1))
+        if bytes.count > quoteLimit {
+            var end = quoteLimit
+            if isWordByte(bytes[end]) {
+                while end > 0, isWordByte(bytes[end - 1]) { end -= 1 }
+            }
+            bytes = Array(bytes[..<end]) + Array(" …".utf8)
         }
-        let text = String(decoding: body.prefix(end), as: UTF8.self)
+        let line = String(decoding: bytes, as: UTF8.self)
+            .replacingOccurrences(of: "\r", with: " ")
             .replacingOccurrences(of: "\n", with: " ")
             .trimmingCharacters(in: .whitespaces)
-        return Redactor.scrub(text)
+        return Redactor.scrub(line)
     }
 
     private static func isWordByte(_ byte: UInt8) -> Bool {

@@ -148,6 +148,6 @@ public struct GitHubClient: Sendable {
 
     private static func message(_ response: HTTPResponse) -> String {
         guard let object = response.jsonObject(), let text = object["message"] as? String else { return response.bodySnippet }
-        return Redactor.scrub(text.replacingOccurrences(of: "\n", with: " "))
+        return HTTPResponse.quote(text)
     }
 }

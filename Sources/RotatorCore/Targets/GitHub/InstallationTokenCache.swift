@@ -106,7 +106,7 @@ actor InstallationTokenCache {
         }
         logger.debug("http", metadata: ["http.request": "\(request.summary)", "http.status": "\(response.status)"])
         guard response.status == 201 || response.status == 200 else {
-            let message = (response.jsonObject()?["message"] as? String).map(Redactor.scrub) ?? response.bodySnippet
+            let message = (response.jsonObject()?["message"] as? String).map(HTTPResponse.quote) ?? response.bodySnippet
             throw InstallationTokenError(status: response.status, message: message)
         }
         guard let object = response.jsonObject(), let token = object["token"] as? String, !token.isEmpty,

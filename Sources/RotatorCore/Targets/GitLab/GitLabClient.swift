@@ -101,14 +101,14 @@ public struct GitLabClient: Sendable {
     private static func message(_ response: HTTPResponse) -> String {
         guard let object = response.jsonObject() else { return response.bodySnippet }
         if let text = object["message"] as? String ?? object["error"] as? String {
-            return Redactor.scrub(text.replacingOccurrences(of: "\n", with: " "))
+            return HTTPResponse.quote(text)
         }
         if let fields = object["message"] as? [String: Any] {
             let parts = fields.keys.sorted().map { key -> String in
                 let messages = (fields[key] as? [String]) ?? [(fields[key] as? String) ?? ""]
                 return "\(key) \(messages.joined(separator: ", "))"
             }
-            return Redactor.scrub(parts.joined(separator: "; "))
+            return HTTPResponse.quote(parts.joined(separator: "; "))
         }
         return response.bodySnippet
     }

@@ -51,8 +51,8 @@ public struct KubernetesClient: Sendable {
     ///   - resource: `secrets` or `deployments`, for the RBAC hint.
     func failure(_ response: HTTPResponse, target: Target, namespace: String, resource: String, operation: String) -> TargetError {
         let status = response.jsonObject()
-        let message = (status?["message"] as? String).map(Redactor.scrub) ?? response.bodySnippet
-        let reason = status?["reason"] as? String
+        let message = (status?["message"] as? String).map(HTTPResponse.quote) ?? response.bodySnippet
+        let reason = (status?["reason"] as? String).map(HTTPResponse.quote)
         var hint: String?
         switch response.status {
         case 401:

@@ -115,6 +115,6 @@ struct KubernetesSecretTarget: SecretTarget {
 
     /// RFC 3339 in UTC, whole seconds, as kubectl writes it (`2026-01-01T00:00:00Z`).
     static func rfc3339(_ date: Date) -> String {
-        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).formatted(.iso8601)
+        Timestamp.format(date)
     }
 }
