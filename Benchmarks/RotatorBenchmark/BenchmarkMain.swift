@@ -44,6 +44,7 @@ struct BenchmarkMain {
         try await world.start(latency: latency)
         try world.writePlan()
         let measured: ChildProcess.Measurement
+        let emulatorCPUBefore = ChildProcess.ownCPUSeconds()
         do {
             measured = try ChildProcess.run(
                 rotator, ["run", "--config", world.planPath, "--log-format", "json"], environment: world.environment, directory: world.directory
@@ -52,6 +53,7 @@ struct BenchmarkMain {
             await world.stop()
             throw error
         }
+        let emulatorCPU = ChildProcess.ownCPUSeconds() - emulatorCPUBefore
         let latencySeconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
         let waves = Double((rotations + concurrency - 1) / concurrency)
         let latencyBound = latencySeconds * (1 + Double(world.criticalPathRoundTrips) * waves)
@@ -61,7 +63,8 @@ struct BenchmarkMain {
             rotations: rotations, exitCode: measured.exitCode, allRotated: measured.stdout.contains("\(rotations) rotated"),
             wall: seconds(measured.wall), ideal: max(latencyBound, budgetBound), latencyBound: latencyBound, budgetBound: budgetBound,
             requestsPerRotation: Double(world.totalRequests) / Double(rotations), minimumRequestsPerRotation: world.minimumRequestsPerRotation,
-            cpuPerRotation: measured.cpuSeconds / Double(rotations), peakRSSBytes: measured.peakRSSBytes, violations: world.violations()
+            cpuPerRotation: measured.cpuSeconds / Double(rotations), emulatorCPUPerRotation: emulatorCPU / Double(rotations),
+            cores: ProcessInfo.processInfo.activeProcessorCount, peakRSSBytes: measured.peakRSSBytes, violations: world.violations()
         )
         await world.stop()
         return figures

@@ -46,9 +46,12 @@ struct ChildProcess {
         try? FileManager.default.removeItem(atPath: errPath)
         return Measurement(exitCode: exitCode, wall: wall, cpuSeconds: cpu, peakRSSBytes: Int(usage.ru_maxrss) * 1024, stdout: stdout)
     }
-}
 
-struct BenchmarkError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+    /// The CPU time (user and system) this process has used: the emulators' share of a run.
+    static func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
 }

@@ -23,12 +23,7 @@ public struct EnvshedClient: Sendable {
     /// - Returns: the token's metadata and its value, which Envshed shows only this once.
     public func create(_ request: NewServiceToken, logger: Logger) async throws(EnvshedError) -> CreatedServiceToken {
         let operation = "create service token"
-        let body: Data
-        do {
-            body = try JSONSerialization.data(withJSONObject: EnvshedAPIAssumptions.createBody(request), options: [.sortedKeys])
-        } catch {
-            throw EnvshedError.malformedAnswer(operation: operation, problem: "the request could not be encoded")
-        }
+        let body = Data(JSONLine.encode(EnvshedAPIAssumptions.createBody(request)).utf8)
         let response = try await send(EnvshedAPIAssumptions.createMethod, EnvshedAPIAssumptions.createPath(org: org), body: body, token: credential, operation: operation, logger: logger)
         guard EnvshedAPIAssumptions.createSuccess.contains(response.status) else {
             throw EnvshedError.status(operation: operation, status: response.status, message: EnvshedAPIAssumptions.errorMessage(response))

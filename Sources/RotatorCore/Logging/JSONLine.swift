@@ -1,8 +1,9 @@
 import Foundation
 
-/// One JSON object on one line, keys sorted: for log lines and audit records, which are written
-/// several times per step. `JSONSerialization` with sorted keys spends most of a run's CPU on
-/// dynamic casts; this handles the few value types those records hold, and nothing else.
+/// One JSON object on one line, keys sorted: for log lines, audit records and request bodies,
+/// which are written several times per step. `JSONSerialization` with sorted keys spends most of
+/// a run's CPU on dynamic casts; this handles the few value types those documents hold (strings,
+/// booleans, integers, objects, arrays, null), and nothing else.
 enum JSONLine {
     static func encode(_ object: [String: Any]) -> String {
         var output = ""

@@ -77,7 +77,7 @@ struct PlanParser {
         let apiURL = url(fields, "api_url")
         let org = reader.string(fields, "org", required: true)
         let token = credential(fields, "token", required: true)
-        let maxConcurrent = positive(fields, "max_concurrent")
+        let maxConcurrent = positive(fields, "max_concurrent", maximum: URLSessionTransport.connectionsPerHost)
         guard let org, let token else { return nil }
         return EnvshedSettings(apiURL: apiURL, org: org, token: token, maxConcurrent: maxConcurrent)
     }
@@ -107,7 +107,7 @@ struct PlanParser {
         let allowed = ["api_url", "token", "app", "max_concurrent", "writes_per_minute"]
         guard let github = reader.mapping(node, path: "providers.github", allowed: allowed) else { return nil }
         let apiURL = url(github, "api_url") ?? URL(string: GitHubSettings.defaultAPIURL)
-        let maxConcurrent = positive(github, "max_concurrent")
+        let maxConcurrent = positive(github, "max_concurrent", maximum: URLSessionTransport.connectionsPerHost)
         let writesPerMinute = positive(github, "writes_per_minute")
         var authentication: GitHubSettings.Authentication?
         switch (github.has("token"), github.node("app")) {
@@ -144,7 +144,7 @@ struct PlanParser {
         let apiURL = url(gitlab, "api_url") ?? URL(string: GitLabSettings.defaultAPIURL)
         let token = credential(gitlab, "token", required: true)
         let authentication = enumValue(gitlab, "auth", GitLabSettings.Authentication.self, required: false) ?? .privateToken
-        let maxConcurrent = positive(gitlab, "max_concurrent")
+        let maxConcurrent = positive(gitlab, "max_concurrent", maximum: URLSessionTransport.connectionsPerHost)
         let writesPerMinute = positive(gitlab, "writes_per_minute")
         guard let apiURL, let token else { return nil }
         return GitLabSettings(
@@ -161,7 +161,7 @@ struct PlanParser {
         if let caFile, !caFile.hasPrefix("/"), let caNode = kubernetes.node("ca_file") {
             reader.error(caNode, "providers.kubernetes.ca_file: expected an absolute path, got '\(caFile)'")
         }
-        let maxConcurrent = positive(kubernetes, "max_concurrent")
+        let maxConcurrent = positive(kubernetes, "max_concurrent", maximum: URLSessionTransport.connectionsPerHost)
         let writesPerMinute = positive(kubernetes, "writes_per_minute")
         if kubernetes.has("api_url") && apiURL == nil { return nil }
         if kubernetes.has("token") && token == nil { return nil }
@@ -355,10 +355,14 @@ struct PlanParser {
         return url
     }
 
-    private mutating func positive(_ fields: Fields, _ key: String) -> Int? {
+    private mutating func positive(_ fields: Fields, _ key: String, maximum: Int? = nil) -> Int? {
         guard let value = reader.int(fields, key) else { return nil }
         if value < 1, let node = fields.node(key) {
             reader.error(node, "\(fields.path).\(key): must be at least 1, got \(value)")
+            return nil
+        }
+        if let maximum, value > maximum, let node = fields.node(key) {
+            reader.error(node, "\(fields.path).\(key): must be at most \(maximum), got \(value)")
             return nil
         }
         return value

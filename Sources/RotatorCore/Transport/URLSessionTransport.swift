@@ -9,12 +9,19 @@ import FoundationNetworking
 public final class URLSessionTransport: HTTPTransport {
     private let session: URLSession
 
+    /// Above any `max_concurrent` a plan sets (`PlanParser` caps it at this).
+    public static let connectionsPerHost = 256
+
     public init() {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.httpShouldSetCookies = false
+        // URLSession allows 6 connections per host by default and queues the rest unseen, which
+        // made concurrent rotations wait on each other. The per-host budgets (`max_concurrent`,
+        // `HostBudget`) are the limit; this only has to stay above them.
+        configuration.httpMaximumConnectionsPerHost = Self.connectionsPerHost
         session = URLSession(configuration: configuration, delegate: RedirectRefuser(), delegateQueue: nil)
     }
 

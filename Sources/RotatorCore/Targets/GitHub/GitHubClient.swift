@@ -53,7 +53,7 @@ public struct GitHubClient: Sendable {
         ]
         var body: Data?
         if let json {
-            body = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+            body = Data(JSONLine.encode(json).utf8)
             headers["Content-Type"] = "application/json"
         }
         let started = ContinuousClock.now

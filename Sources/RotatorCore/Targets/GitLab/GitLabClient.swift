@@ -30,7 +30,7 @@ public struct GitLabClient: Sendable {
         }
         var body: Data?
         if let json {
-            body = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+            body = Data(JSONLine.encode(json).utf8)
             headers["Content-Type"] = "application/json"
         }
         let request = HTTPRequest(method: method, url: url, headers: headers, body: body)

@@ -37,7 +37,7 @@ struct KubernetesSecretTarget: SecretTarget {
         ]
         value.withRevealed { object["data"] = [secret.key: Data($0.utf8).base64EncodedString()] }
         // A JSON document is valid YAML; the apply content type is what makes it server-side apply.
-        let body = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        let body = Data(JSONLine.encode(object).utf8)
         let path = "\(secretPath)?fieldManager=\(KubernetesClient.fieldManager)&force=true"
         let response = try await withConflictRetry(operation: "apply secret", logger: logger) { () async throws(TargetError) in
             try await client.send("PATCH", path, body: body, contentType: "application/apply-patch+yaml", target: target, operation: "apply secret", logger: logger)
@@ -83,7 +83,7 @@ struct KubernetesSecretTarget: SecretTarget {
         let patch: [String: Any] = [
             "spec": ["template": ["metadata": ["annotations": [Self.restartAnnotation: Self.rfc3339(now())]]]],
         ]
-        let body = try? JSONSerialization.data(withJSONObject: patch, options: [.sortedKeys])
+        let body = Data(JSONLine.encode(patch).utf8)
         let path = "/apis/apps/v1/namespaces/\(URLJoin.segment(secret.namespace))/deployments/\(URLJoin.segment(deployment))?fieldManager=\(KubernetesClient.fieldManager)"
         let response = try await withConflictRetry(operation: operation, logger: logger) { () async throws(TargetError) in
             try await client.send("PATCH", path, body: body, contentType: "application/strategic-merge-patch+json", target: target, operation: operation, logger: logger)
