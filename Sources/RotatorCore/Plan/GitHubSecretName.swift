@@ -2,10 +2,10 @@
 /// not the middle of a rotation.
 enum GitHubSecretName {
     static func problem(with name: String) -> String? {
-        guard let first = name.first, first.isASCII, first.isLetter || first == "_" else {
+        guard let first = name.utf8.first, ASCIIText.isLetter(first) || first == UInt8(ascii: "_") else {
             return "GitHub secret names must start with a letter or an underscore, got '\(name)'"
         }
-        guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+        guard ASCIIText.isWord(name, extra: "_") else {
             return "GitHub secret names may contain only letters, digits and underscores, got '\(name)'"
         }
         if name.uppercased().hasPrefix("GITHUB_") {

@@ -69,7 +69,9 @@ enum PlanChecks {
 
     /// A credential pasted into any field (a name, an id, a comment-like value) is refused: the
     /// plan lives in git.
-    static func literalSecrets(in node: Node, reader: inout YAMLReader) {
+    /// - Parameter sharesNodes: the plan has aliases (so nodes repeat); false skips the
+    ///   bookkeeping that reads each repeated node once.
+    static func literalSecrets(in node: Node, sharesNodes: Bool = true, reader: inout YAMLReader) {
         var stack = [node]
         // An alias repeats its anchor's node, with the anchor's position: each mapping and list is
         // read once, or a few hundred bytes of aliases would cost seconds per million copies.
@@ -77,7 +79,7 @@ enum PlanChecks {
         var read = Set<Position>()
         while let next = stack.popLast() {
             let isMapping: Bool? = switch next { case .mapping: true; case .sequence: false; case .scalar, .alias: nil }
-            if let isMapping, let mark = next.mark, !read.insert(Position(mapping: isMapping, line: mark.line, column: mark.column)).inserted {
+            if sharesNodes, let isMapping, let mark = next.mark, !read.insert(Position(mapping: isMapping, line: mark.line, column: mark.column)).inserted {
                 continue
             }
             switch next {

@@ -27,7 +27,11 @@ public enum PlanLoader {
     public static func parse(_ text: String, file: String, strict: Bool = false) throws(PlanError) -> Plan {
         let root: Node
         do {
-            guard let composed = try Yams.compose(yaml: text) else {
+            // No implicit tag resolution: `YAMLReader` reads every value from its text and style
+            // (`int`, `bool`, null), so tags are never used, and resolving them runs a regular
+            // expression per scalar — most of the time of loading a large plan, when Yams hashes
+            // each mapping's keys to find duplicates.
+            guard let composed = try Yams.compose(yaml: text, .basic) else {
                 let location = SourceLocation(file: file, line: 1, column: 1)
                 throw PlanError.invalid(diagnostics: [PlanDiagnostic(.error, at: location, "the plan is empty")])
             }
@@ -38,14 +42,17 @@ public enum PlanLoader {
             throw PlanError.invalid(diagnostics: [syntaxDiagnostic(error, file: file)])
         }
 
-        guard PlanChecks.expandedSize(of: root) != nil else {
+        // Aliases need anchors: a plan without `&` has none, so it cannot expand beyond its own
+        // (size-bounded) text, and no node is shared. That is almost every plan; skip the walk.
+        let mayHaveAliases = text.utf8.contains(UInt8(ascii: "&"))
+        guard !mayHaveAliases || PlanChecks.expandedSize(of: root) != nil else {
             throw PlanError.invalid(diagnostics: [PlanDiagnostic(
                 .error, at: SourceLocation(file: file, line: 1, column: 1),
                 "the plan expands to more than \(PlanChecks.maximumNodes) values (YAML aliases nested too deep?); refusing to read it"
             )])
         }
         var parser = PlanParser(file: file)
-        PlanChecks.literalSecrets(in: root, reader: &parser.reader)
+        PlanChecks.literalSecrets(in: root, sharesNodes: mayHaveAliases, reader: &parser.reader)
         let parsed = parser.parse(root)
         var reader = parser.reader
         if var plan = parsed {

@@ -400,15 +400,13 @@ struct PlanParser {
     }
 
     static func isValidID(_ id: String) -> Bool {
-        guard let first = id.first, first.isASCII, first.isLowercase || first.isNumber else { return false }
-        return id.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+        guard let first = id.utf8.first, ASCIIText.isLower(first) || ASCIIText.isDigit(first) else { return false }
+        return ASCIIText.isLowerWord(id, extra: "-")
     }
 
     static func isRepositoryName(_ text: String) -> Bool {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count == 2 && parts.allSatisfy { part in
-            !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
-        }
+        return parts.count == 2 && parts.allSatisfy { ASCIIText.isWord($0, extra: "-_.") }
     }
 
     static func isLoopback(_ host: String) -> Bool {

@@ -114,7 +114,7 @@ struct TargetParser {
         }
         let key = reader.string(fields, "variable", required: true)
         if let key, let keyNode = fields.node("variable") {
-            if key.count > 255 || !key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+            if key.utf8.count > 255 || !ASCIIText.isWord(key, extra: "_") {
                 reader.error(keyNode, "\(path).variable: GitLab variable keys are at most 255 letters, digits and underscores, got '\(key)'")
             }
         }
@@ -163,7 +163,7 @@ struct TargetParser {
         }
         let key = reader.string(fields, "key", required: true)
         if let key, let keyNode = fields.node("key"),
-           key.count > 253 || !key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) {
+           key.utf8.count > 253 || !ASCIIText.isWord(key, extra: "-_.") {
             reader.error(keyNode, "\(path).key: Secret keys are letters, digits, '-', '_' and '.', got '\(key)'")
         }
         var deployment: String?
@@ -236,23 +236,21 @@ struct TargetParser {
     }
 
     static func isGitHubOwner(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 39 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        text.utf8.count <= 39 && ASCIIText.isWord(text, extra: "-")
     }
 
     static func isGitLabPath(_ text: String) -> Bool {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.allSatisfy { part in
-            !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
-        }
+        return parts.allSatisfy { ASCIIText.isWord($0, extra: "-_.") }
     }
 
     static func isDNSLabel(_ text: String) -> Bool {
-        guard let first = text.first, let last = text.last, text.count <= 63 else { return false }
-        func allowed(_ character: Character) -> Bool { character.isASCII && (character.isLowercase || character.isNumber) }
-        return allowed(first) && allowed(last) && text.allSatisfy { allowed($0) || $0 == "-" }
+        guard let first = text.utf8.first, let last = text.utf8.last, text.utf8.count <= 63 else { return false }
+        func allowed(_ byte: UInt8) -> Bool { ASCIIText.isLower(byte) || ASCIIText.isDigit(byte) }
+        return allowed(first) && allowed(last) && ASCIIText.isLowerWord(text, extra: "-")
     }
 
     static func isDNSSubdomain(_ text: String) -> Bool {
-        text.count <= 253 && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNSLabel(String($0)) }
+        text.utf8.count <= 253 && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNSLabel(String($0)) }
     }
 }
