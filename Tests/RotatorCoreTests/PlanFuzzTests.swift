@@ -539,15 +539,24 @@ struct PlanHugeInputTests {
         print("alias bomb \(name): \(took)")
     }
 
-    /// Known, not fixed: Yams checks every mapping for duplicate keys while composing, by hashing
-    /// each key in full; a key that is an alias of a billion-laughs list is hashed through all
-    /// its 10^9 values before `PlanLoader` sees the tree (10^6 values take about 1 s, each level
-    /// ten times more). Bounding it needs a YAML reader that exposes events (libyaml directly),
-    /// or a fix in Yams.
-    @Test("an alias bomb used as a mapping key", .disabled("hangs in Yams.compose (duplicate-key check); see the comment"), .timeLimit(.minutes(5)))
-    func aliasBombAsKey() async {
-        let text = Self.laughs() + "? *l9\n: value\n"
-        let (problems, _) = await offThePool { PlanFuzzTests.checkLoading(text, file: "bomb.yaml", planted: [], limit: .seconds(5)) }
+    /// Yams hashes every mapping key whole while composing, so an alias of a billion-laughs list
+    /// used as a key would be hashed through all its values; `AliasKeyScanner` refuses it first.
+    @Test("an alias bomb used as a mapping key is refused, located", .timeLimit(.minutes(5)), arguments: [
+        "? *l9\n: value\n", "*l9 : value\n", "*l9: value\n", "x: { *l9 : 1 }\n", "x:\n  - ? *l9\n    : 1\n",
+    ])
+    func aliasBombAsKey(key: String) async {
+        let text = Self.laughs() + key
+        let (problems, loaded) = await offThePool { PlanFuzzTests.checkLoading(text, file: "bomb.yaml", planted: [], limit: .seconds(5)) }
         #expect(problems.isEmpty, "\(problems)")
+        #expect(!loaded)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+        #expect(throws: PlanError.self) { try PlanLoader.parse(text, file: "bomb.yaml") }
+        do {
+            _ = try PlanLoader.parse(text, file: "bomb.yaml")
+        } catch {
+            guard case .invalid(let diagnostics) = error else { return }
+            #expect(diagnostics.first?.message.contains("alias (*name) used as a mapping key") == true, "\(diagnostics)")
+            #expect((diagnostics.first?.location.line ?? 0) >= lines - 3, "\(diagnostics)")
+        }
     }
 }

@@ -25,6 +25,15 @@ public enum PlanLoader {
     }
 
     public static func parse(_ text: String, file: String, strict: Bool = false) throws(PlanError) -> Plan {
+        // Aliases need anchors: a plan without `&` has none, so it cannot expand beyond its own
+        // (size-bounded) text, and no node is shared. That is almost every plan; skip the walks.
+        let mayHaveAliases = text.utf8.contains(UInt8(ascii: "&"))
+        if mayHaveAliases, let position = AliasKeyScanner.firstAliasKey(in: text) {
+            throw PlanError.invalid(diagnostics: [PlanDiagnostic(
+                .error, at: SourceLocation(file: file, line: position.line, column: position.column),
+                "an alias (*name) used as a mapping key; plan keys are plain words"
+            )])
+        }
         let root: Node
         do {
             // No implicit tag resolution: `YAMLReader` reads every value from its text and style
@@ -42,9 +51,6 @@ public enum PlanLoader {
             throw PlanError.invalid(diagnostics: [syntaxDiagnostic(error, file: file)])
         }
 
-        // Aliases need anchors: a plan without `&` has none, so it cannot expand beyond its own
-        // (size-bounded) text, and no node is shared. That is almost every plan; skip the walk.
-        let mayHaveAliases = text.utf8.contains(UInt8(ascii: "&"))
         guard !mayHaveAliases || PlanChecks.expandedSize(of: root) != nil else {
             throw PlanError.invalid(diagnostics: [PlanDiagnostic(
                 .error, at: SourceLocation(file: file, line: 1, column: 1),
