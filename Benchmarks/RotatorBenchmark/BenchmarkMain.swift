@@ -64,7 +64,8 @@ struct BenchmarkMain {
             wall: seconds(measured.wall), ideal: max(latencyBound, budgetBound), latencyBound: latencyBound, budgetBound: budgetBound,
             requestsPerRotation: Double(world.totalRequests) / Double(rotations), minimumRequestsPerRotation: world.minimumRequestsPerRotation,
             cpuPerRotation: measured.cpuSeconds / Double(rotations), emulatorCPUPerRotation: emulatorCPU / Double(rotations),
-            cores: ProcessInfo.processInfo.activeProcessorCount, peakRSSBytes: measured.peakRSSBytes, violations: world.violations()
+            cores: ProcessInfo.processInfo.activeProcessorCount, peakRSSBytes: measured.peakRSSBytes, violations: world.violations(),
+            liveOldTokens: world.liveOldTokens
         )
         await world.stop()
         return figures

@@ -2,7 +2,8 @@ import Foundation
 
 enum BenchmarkReport {
     static func printRun(_ title: String, _ figures: RunFigures) {
-        print("\(title): \(figures.rotations) rotations, exit \(figures.exitCode)\(figures.allRotated ? ", all rotated" : ", NOT all rotated")")
+        let complete = figures.allRotated && figures.liveOldTokens == 0
+        print("\(title): \(figures.rotations) rotations, exit \(figures.exitCode)\(complete ? ", all rotated, every old token revoked" : ", NOT complete: \(figures.liveOldTokens) old tokens still live")")
         print(String(format: "  wall time            %8.3f s", figures.wall))
         print(String(format: "  ideal                %8.3f s  (latency bound %.3f s, write-budget bound %.3f s)", figures.ideal, figures.latencyBound, figures.budgetBound))
         print(String(format: "  wall / ideal         %8.2f", figures.wall / figures.ideal))

@@ -123,6 +123,11 @@ final class BenchmarkWorld {
         ["ENVSHED_TOKEN": adminToken, "GITHUB_TOKEN": githubToken, "GITLAB_TOKEN": gitlabToken, "PATH": "/usr/bin:/bin"]
     }
 
+    /// Adopted (old) tokens Envshed still holds live: every one must be revoked by the run.
+    var liveOldTokens: Int {
+        adopted.filter { envshed.token(id: $0)?.isLive == true }.count
+    }
+
     var totalRequests: Int { envshed.requests.count + github.requests.count + gitlab.requests.count }
 
     /// Round trips on one rotation's critical path: create; push (a GitHub secret needs its

@@ -17,6 +17,8 @@ struct RunFigures {
     var cores: Int
     var peakRSSBytes: Int
     var violations: [String]
+    /// Old tokens the run left live (a correct run revokes every one: no grace period here).
+    var liveOldTokens: Int
 
     /// No schedule can beat this on this machine: the rotator's and the emulators' CPU time spread
     /// over every core. When it is above the ideal, the run is CPU-bound here, not latency-bound.

@@ -2,8 +2,9 @@ import Foundation
 import Logging
 
 /// Records each step twice — in the state before it runs and after it ends — and logs one line
-/// per finished step with the SPEC §6 keys. The journal is what a later run reads to know what
-/// an interrupted one did.
+/// (and one audit record) per finished step with the SPEC §6 keys. The step rows are the run's
+/// history for a person with `sqlite3`; what a later run reads to recover from an interrupted one
+/// are the token and target records the executor keeps (`docs/crash-safety.md`).
 public struct RunJournal: Sendable {
     public let runID: String
     private let store: any StateStore

@@ -2,28 +2,19 @@ import Foundation
 import GRDB
 
 /// The Prometheus counters (`…_total`), kept in the state database so they only ever grow across
-/// runs, as counters must. Its own table (`metric_counter`), created if missing; it holds names,
-/// labels and numbers only.
+/// runs, as counters must. Its own table (`metric_counter`, created by `SQLiteStateStore`'s
+/// migrator); it holds names, labels and numbers only.
 final class MetricsCounterStore {
     private let database: DatabaseQueue
 
-    /// Opens the state database in `directory` (which the run already created, mode 0600).
+    /// Opens the state database in `directory`, which the run already opened (and so migrated)
+    /// through `SQLiteStateStore`.
     init(directory: String) throws(StateError) {
         let path = directory + "/" + SQLiteStateStore.fileName
         do {
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
             database = try DatabaseQueue(path: path, configuration: configuration)
-            try database.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS metric_counter (
-                        name TEXT NOT NULL,
-                        label TEXT NOT NULL,
-                        value INTEGER NOT NULL,
-                        PRIMARY KEY (name, label)
-                    )
-                    """)
-            }
         } catch {
             throw StateError(path: path, reason: "\(error)")
         }

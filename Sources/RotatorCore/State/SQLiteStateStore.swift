@@ -120,6 +120,18 @@ public final class SQLiteStateStore: StateStore {
                 table.column("at", .datetime).notNull()
             }
         }
+        // The Prometheus counters (`MetricsCounterStore`). `IF NOT EXISTS`: the first versions
+        // created this table outside the migrator.
+        migrator.registerMigration("v2-metric-counter") { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS metric_counter (
+                    name TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    value INTEGER NOT NULL,
+                    PRIMARY KEY (name, label)
+                )
+                """)
+        }
         return migrator
     }
 
@@ -187,10 +199,6 @@ public final class SQLiteStateStore: StateStore {
 
     public func append(_ step: StepRecord) throws(StateError) {
         try write { db in try Self.upsert(step, db) }
-    }
-
-    public func steps(runID: String) throws(StateError) -> [StepRecord] {
-        try read { db in try Self.fetchAll(db, "SELECT * FROM step WHERE run_id = ? ORDER BY id", [runID]) }
     }
 
     // MARK: Access

@@ -23,7 +23,6 @@ public protocol StateStore: Sendable {
     func begin(_ run: RunRecord) throws(StateError)
     func finish(runID: String, exitCode: Int, at: Date) throws(StateError)
     func append(_ step: StepRecord) throws(StateError)
-    func steps(runID: String) throws(StateError) -> [StepRecord]
 }
 
 public struct StateError: Error, CustomStringConvertible, Sendable {

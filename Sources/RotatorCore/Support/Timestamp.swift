@@ -17,8 +17,10 @@ public enum Timestamp {
     }
 
     /// `2026-11-29 13:48:21.123`: GRDB's storage format for dates, which its row decoding reads.
+    /// Rounded down to the millisecond, never up: a stored instant is never later than the real
+    /// one, so "revocable after T, and T is now" still holds once T is read back.
     public static func database(_ date: Date) -> String {
-        render(date, dateTimeSeparator: " ", fractional: true, zone: false, roundingToNearest: true)
+        render(date, dateTimeSeparator: " ", fractional: true, zone: false)
     }
 
     /// `13:48:21`: the time of day, for text log lines.
@@ -48,10 +50,8 @@ public enum Timestamp {
         return try? dateOnly.parse(text)
     }
 
-    private static func render(
-        _ date: Date, dateTimeSeparator: Character, fractional: Bool, zone: Bool, roundingToNearest: Bool = false
-    ) -> String {
-        let (parts, milliseconds) = components(date, roundingToNearest: roundingToNearest)
+    private static func render(_ date: Date, dateTimeSeparator: Character, fractional: Bool, zone: Bool) -> String {
+        let (parts, milliseconds) = components(date)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(24)
         appendDay(parts, to: &bytes)
@@ -65,21 +65,14 @@ public enum Timestamp {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The broken-down UTC time and the milliseconds: rounded down as Foundation's formatters do,
-    /// or to the nearest as GRDB does.
-    private static func components(_ date: Date, roundingToNearest: Bool = false) -> (tm, Int) {
+    /// The broken-down UTC time and the milliseconds, rounded down (as Foundation's formatters do).
+    private static func components(_ date: Date) -> (tm, Int) {
         let interval = date.timeIntervalSince1970
-        let total: Int64
-        if roundingToNearest {
-            total = Int64((interval * 1000).rounded())
-        } else {
-            let seconds = interval.rounded(.down)
-            total = Int64(seconds) * 1000 + Int64(min(999, max(0, ((interval - seconds) * 1000).rounded(.down))))
-        }
-        var whole = time_t(total >= 0 ? total / 1000 : (total - 999) / 1000)
+        let seconds = interval.rounded(.down)
+        var whole = time_t(seconds)
         var parts = tm()
         gmtime_r(&whole, &parts)
-        return (parts, Int(total - Int64(whole) * 1000))
+        return (parts, min(999, max(0, Int(((interval - seconds) * 1000).rounded(.down)))))
     }
 
     private static func appendDay(_ parts: tm, to bytes: inout [UInt8]) {
