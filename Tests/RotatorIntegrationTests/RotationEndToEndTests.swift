@@ -67,6 +67,50 @@ struct RotationEndToEndTests {
         }
     }
 
+    /// Rotations run concurrently, and with no grace period the old token is revoked as soon as
+    /// the new one is verified everywhere. A stored "revocable after" instant rounded up to the
+    /// next millisecond once left a few old tokens live until the next run, only under load.
+    @Test("forty rotations at once: each target holds its own new token and every old token is revoked in the same run")
+    func manyRotationsAtOnce() async throws {
+        try await Scenario.with { world in
+            let count = 40
+            // GitHub's default write budget (60 a minute) would make this a 40-second test.
+            var plan = world.standardPlan().components(separatedBy: "rotations:")[0]
+                .replacingOccurrences(of: "    token: env:GITHUB_TOKEN\n", with: "    token: env:GITHUB_TOKEN\n    writes_per_minute: 6000\n")
+                + "concurrency: 16\nrotations:\n"
+            var old: [String] = []
+            for index in 0..<count {
+                world.github.addRepository("acme/svc-\(index)", id: 5_000 + index)
+                let token = world.seedToken(expiresInDays: 2)
+                old.append(token.id)
+                plan += """
+                  - id: svc-\(index)
+                    purpose: Service \(index)
+                    scope: environment
+                    project: { slug: api, id: \(Scenario.projectID) }
+                    environment: { slug: production, id: \(Scenario.productionID) }
+                    grace_minutes: 0
+                    adopt: { token_id: \(token.id) }
+                    targets:
+                      - github: { repo: acme/svc-\(index), secret: ENVSHED_TOKEN }
+
+                """
+            }
+            try world.writePlan(plan)
+            let result = try await world.rotator(["run"])
+            #expect(result.exitCode == 0, "\(result.all)")
+            #expect(result.stdout.contains("\(count) rotated"), "\(result.stdout)")
+            var values = Set<String>()
+            for index in 0..<count {
+                let current = world.token(withValue: world.githubSecret("acme/svc-\(index)"))
+                #expect(current?.isLive == true, "svc-\(index) holds no live token")
+                if let value = current?.value { values.insert(value) }
+                #expect(world.envshed.token(id: old[index])?.revokedAt != nil, "svc-\(index): the old token is still live")
+            }
+            #expect(values.count == count, "each rotation has its own token")
+        }
+    }
+
     @Test("JSON logs carry one line per step with the SPEC keys")
     func jsonLogLines() async throws {
         try await Scenario.with { world in
