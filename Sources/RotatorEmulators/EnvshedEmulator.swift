@@ -9,7 +9,7 @@ import Synchronization
 /// Paths, field names and error bodies follow SPEC §5: what Envshed documents, plus the project's
 /// stated assumptions for what it does not. It validates strictly so that a client bug shows up as
 /// an error here rather than as a surprise against the real service. It never logs token values.
-public final class EnvshedEmulator: Sendable {
+public final class EnvshedEmulator: ControllableEmulator {
     private struct State {
         var projects: [EmulatedProject] = []
         var environments: [EmulatedEnvironment] = []
@@ -35,9 +35,7 @@ public final class EnvshedEmulator: Sendable {
     private let org: String
     private let adminToken: String
     private let state = Mutex(State())
-    private let recorder = RequestRecorder()
-    private let faults = FaultInjector()
-    private let controls = EmulatorControls()
+    public let harness = EmulatorHarness()
 
     /// - Parameters:
     ///   - org: The organisation slug the emulator answers for; any other slug in a path is a 404.
@@ -103,31 +101,6 @@ public final class EnvshedEmulator: Sendable {
         return (id: token.id, value: token.value)
     }
 
-    /// Makes every request matching `fault` fail as it describes, before any other handling.
-    public func inject(_ fault: InjectedFault) {
-        faults.inject(fault)
-    }
-
-    /// Adds `duration` to every request (a distant or slow service).
-    public func setLatency(_ duration: Duration) {
-        controls.setLatency(duration)
-    }
-
-    /// Calls `body` when each request arrives and once it has been applied, before its answer is sent.
-    public func observe(_ body: @escaping @Sendable (ObservedRequest) -> Void) {
-        controls.observe(body)
-    }
-
-    /// The most requests this emulator answered at once (a client's concurrency budget, observed).
-    public var maxConcurrentRequests: Int {
-        controls.maxConcurrentRequests
-    }
-
-    /// The most write requests received within any `window` (a client's write budget, observed).
-    public func maxWrites(within window: Duration) -> Int {
-        controls.maxWrites(within: window)
-    }
-
     /// Starts the emulator on `127.0.0.1` on a free port.
     public func start() async throws -> EmulatorServer {
         try await EmulatorServer.start(
@@ -150,19 +123,14 @@ public final class EnvshedEmulator: Sendable {
         state.withLock { state in state.tokens.first { $0.id == id } }
     }
 
-    /// Every request received, in order, with the status it got.
-    public var requests: [RecordedRequest] {
-        recorder.requests
-    }
-
     // MARK: - Request handling
 
     private func respond(to request: Request) async -> Response {
         let method = request.method.rawValue
         let rawPath = request.uri.path
-        let interception = await controls.intercept(method: method, path: rawPath, faults: faults)
+        let interception = await harness.controls.intercept(method: method, path: rawPath, faults: harness.faults)
         guard case .proceed(let fault, let dropAfterHandling) = interception else {
-            recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
+            harness.recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
             if case .dropped(let response) = interception { return response }
             return Response(status: .internalServerError)
         }
@@ -176,8 +144,8 @@ public final class EnvshedEmulator: Sendable {
                 reply = error.response
             }
         }
-        recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
-        return controls.finish(
+        harness.recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
+        return harness.controls.finish(
             reply.makeResponse(contentType: "application/json"), method: method, path: rawPath, status: reply.status,
             dropAfterHandling: dropAfterHandling
         )

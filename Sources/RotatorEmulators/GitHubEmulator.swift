@@ -12,7 +12,7 @@ import _CryptoExtras
 /// It follows GitHub's documented behaviour and error bodies, decrypts every value with the scope's
 /// own key pair (so a value sealed for the wrong key or scope is refused, as GitHub does), and is
 /// stricter than GitHub about request headers so that the client is proven to send them.
-public final class GitHubEmulator: Sendable {
+public final class GitHubEmulator: ControllableEmulator {
     private struct State {
         /// Keyed by the lowercased `owner/repo`: GitHub matches repository names case-insensitively.
         var repositories: [String: GitHubRepository] = [:]
@@ -67,9 +67,7 @@ public final class GitHubEmulator: Sendable {
     /// The end of the current rate-limit window, in epoch seconds; the emulator lives in one window.
     private let rateLimitReset: Int
     private let state = Mutex(State())
-    private let recorder = RequestRecorder()
-    private let faults = FaultInjector()
-    private let controls = EmulatorControls()
+    public let harness = EmulatorHarness()
 
     /// - Parameter acceptedTokens: The tokens that authenticate (a PAT, an installation token…).
     public init(acceptedTokens: Set<String>) {
@@ -156,31 +154,6 @@ public final class GitHubEmulator: Sendable {
         }
     }
 
-    /// Makes every request matching `fault` fail as it describes, before any other handling.
-    public func inject(_ fault: InjectedFault) {
-        faults.inject(fault)
-    }
-
-    /// Adds `duration` to every request (a distant or slow service).
-    public func setLatency(_ duration: Duration) {
-        controls.setLatency(duration)
-    }
-
-    /// Calls `body` when each request arrives and once it has been applied, before its answer is sent.
-    public func observe(_ body: @escaping @Sendable (ObservedRequest) -> Void) {
-        controls.observe(body)
-    }
-
-    /// The most requests this emulator answered at once (a client's concurrency budget, observed).
-    public var maxConcurrentRequests: Int {
-        controls.maxConcurrentRequests
-    }
-
-    /// The most write requests received within any `window` (a client's write budget, observed).
-    public func maxWrites(within window: Duration) -> Int {
-        controls.maxWrites(within: window)
-    }
-
     /// Starts the emulator on `127.0.0.1` on a free port.
     public func start() async throws -> EmulatorServer {
         try await EmulatorServer.start(
@@ -234,11 +207,6 @@ public final class GitHubEmulator: Sendable {
         state.withLock { $0.writes }
     }
 
-    /// Every request received, in order, with the status it got.
-    public var requests: [RecordedRequest] {
-        recorder.requests
-    }
-
     private func storedSecret(repository: String, environment: String?, name: String) -> GitHubStoredSecret? {
         state.withLock { state in
             guard let stored = state.repositories[repository.lowercased()] else {
@@ -256,9 +224,9 @@ public final class GitHubEmulator: Sendable {
         let rawPath = request.uri.path
         let route = RequestPath(raw: rawPath).flatMap(Self.route(for:))
 
-        let interception = await controls.intercept(method: method, path: rawPath, faults: faults)
+        let interception = await harness.controls.intercept(method: method, path: rawPath, faults: harness.faults)
         guard case .proceed(let fault, let dropAfterHandling) = interception else {
-            recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
+            harness.recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
             if case .dropped(let response) = interception { return response }
             return Response(status: .internalServerError)
         }
@@ -293,7 +261,7 @@ public final class GitHubEmulator: Sendable {
             reply.setHeader(name, value)
         }
 
-        recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
+        harness.recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
         if method == "PUT", case .secret(let address, let name)? = route {
             let write = GitHubSecretWrite(
                 repository: address.fullName,
@@ -309,7 +277,7 @@ public final class GitHubEmulator: Sendable {
             let write = GitHubSecretWrite(repository: nil, environment: nil, organization: org, name: name, status: reply.status, at: Date())
             state.withLock { $0.writes.append(write) }
         }
-        return controls.finish(
+        return harness.controls.finish(
             reply.makeResponse(contentType: "application/json; charset=utf-8"), method: method, path: rawPath, status: reply.status,
             dropAfterHandling: dropAfterHandling
         )

@@ -11,7 +11,7 @@ import Synchronization
 /// several scopes and no `filter[environment_scope]` says which, masked values checked with the
 /// regexes of `app/models/concerns/ci/maskable.rb`, `masked_and_hidden` accepted on `POST` only,
 /// hidden values read back as `null`. Auth by `PRIVATE-TOKEN` or `Authorization: Bearer`.
-public final class GitLabEmulator: Sendable {
+public final class GitLabEmulator: ControllableEmulator {
     /// A project or a group: both own variables keyed by (key, environment scope).
     private struct Owner {
         let id: Int
@@ -41,9 +41,7 @@ public final class GitLabEmulator: Sendable {
     private let acceptedTokens: Set<String>
     private let rateLimitReset: Int
     private let state = Mutex(State())
-    private let recorder = RequestRecorder()
-    private let faults = FaultInjector()
-    private let controls = EmulatorControls()
+    public let harness = EmulatorHarness()
 
     /// - Parameter acceptedTokens: the tokens that authenticate (personal, project or group access
     ///   tokens, OAuth tokens), in either header.
@@ -72,31 +70,6 @@ public final class GitLabEmulator: Sendable {
             }
             state.projects[index].variables.append(variable)
         }
-    }
-
-    /// Makes every request matching `fault` fail as it describes, before any other handling.
-    public func inject(_ fault: InjectedFault) {
-        faults.inject(fault)
-    }
-
-    /// Adds `duration` to every request (a distant or slow service).
-    public func setLatency(_ duration: Duration) {
-        controls.setLatency(duration)
-    }
-
-    /// Calls `body` when each request arrives and once it has been applied, before its answer is sent.
-    public func observe(_ body: @escaping @Sendable (ObservedRequest) -> Void) {
-        controls.observe(body)
-    }
-
-    /// The most requests this emulator answered at once (a client's concurrency budget, observed).
-    public var maxConcurrentRequests: Int {
-        controls.maxConcurrentRequests
-    }
-
-    /// The most write requests received within any `window` (a client's write budget, observed).
-    public func maxWrites(within window: Duration) -> Int {
-        controls.maxWrites(within: window)
     }
 
     /// Starts the emulator on `127.0.0.1` on a free port. The API is under `/api/v4`.
@@ -134,11 +107,6 @@ public final class GitLabEmulator: Sendable {
         state.withLock { $0.writes }
     }
 
-    /// Every request received, in order, with the status it got.
-    public var requests: [RecordedRequest] {
-        recorder.requests
-    }
-
     // MARK: - Request handling
 
     private func respond(to request: Request) async -> Response {
@@ -147,9 +115,9 @@ public final class GitLabEmulator: Sendable {
         let query = QueryString.parameters(request.uri.query)
         var reply: JSONResponse
         var write: GitLabVariableWrite?
-        let interception = await controls.intercept(method: method, path: rawPath, faults: faults)
+        let interception = await harness.controls.intercept(method: method, path: rawPath, faults: harness.faults)
         guard case .proceed(let fault, let dropAfterHandling) = interception else {
-            recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
+            harness.recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
             if case .dropped(let response) = interception { return response }
             return Response(status: .internalServerError)
         }
@@ -177,7 +145,7 @@ public final class GitLabEmulator: Sendable {
         for (name, value) in (fault?.headers ?? [:]).sorted(by: { $0.key < $1.key }) {
             reply.setHeader(name, value)
         }
-        recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
+        harness.recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
         if var write {
             write = GitLabVariableWrite(
                 ownerKind: write.ownerKind, owner: write.owner, key: write.key, environmentScope: write.environmentScope,
@@ -193,7 +161,7 @@ public final class GitLabEmulator: Sendable {
             )
             state.withLock { $0.writes.append(recorded) }
         }
-        return controls.finish(
+        return harness.controls.finish(
             reply.makeResponse(contentType: "application/json"), method: method, path: rawPath, status: reply.status,
             dropAfterHandling: dropAfterHandling
         )

@@ -13,7 +13,7 @@ import Synchronization
 /// (apply does not prune `stringData` keys). Apply creates a missing Secret (201) and merges keys
 /// into an existing one (200), tracking which field manager owns each key; immutable Secrets
 /// refuse changes; every change bumps `resourceVersion`. Apply bodies are read as JSON (valid YAML).
-public final class KubernetesEmulator: Sendable {
+public final class KubernetesEmulator: ControllableEmulator {
     /// A Secret as stored: decoded values, the manager of each key.
     public struct StoredSecret: Sendable {
         public var data: [String: Data]
@@ -43,9 +43,7 @@ public final class KubernetesEmulator: Sendable {
 
     private let acceptedTokens: Set<String>
     private let state = Mutex(State())
-    private let recorder = RequestRecorder()
-    private let faults = FaultInjector()
-    private let controls = EmulatorControls()
+    public let harness = EmulatorHarness()
 
     /// - Parameter acceptedTokens: bearer tokens that authenticate; an empty set accepts requests
     ///   with no `Authorization` at all, as a `kubectl proxy` does.
@@ -79,30 +77,6 @@ public final class KubernetesEmulator: Sendable {
         }
     }
 
-    public func inject(_ fault: InjectedFault) {
-        faults.inject(fault)
-    }
-
-    /// Adds `duration` to every request (a distant or slow service).
-    public func setLatency(_ duration: Duration) {
-        controls.setLatency(duration)
-    }
-
-    /// Calls `body` when each request arrives and once it has been applied, before its answer is sent.
-    public func observe(_ body: @escaping @Sendable (ObservedRequest) -> Void) {
-        controls.observe(body)
-    }
-
-    /// The most requests this emulator answered at once (a client's concurrency budget, observed).
-    public var maxConcurrentRequests: Int {
-        controls.maxConcurrentRequests
-    }
-
-    /// The most write requests received within any `window` (a client's write budget, observed).
-    public func maxWrites(within window: Duration) -> Int {
-        controls.maxWrites(within: window)
-    }
-
     public func start() async throws -> EmulatorServer {
         try await EmulatorServer.start(
             name: "kubernetes",
@@ -131,10 +105,6 @@ public final class KubernetesEmulator: Sendable {
         state.withLock { $0.writes }
     }
 
-    public var requests: [RecordedRequest] {
-        recorder.requests
-    }
-
     // MARK: - Request handling
 
     private enum Route {
@@ -159,9 +129,9 @@ public final class KubernetesEmulator: Sendable {
         let method = request.method.rawValue
         let rawPath = request.uri.path
         let route = RequestPath(raw: rawPath).flatMap(Self.route)
-        let interception = await controls.intercept(method: method, path: rawPath, faults: faults)
+        let interception = await harness.controls.intercept(method: method, path: rawPath, faults: harness.faults)
         guard case .proceed(let fault, let dropAfterHandling) = interception else {
-            recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
+            harness.recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
             if case .dropped(let response) = interception { return response }
             return Response(status: .internalServerError)
         }
@@ -179,7 +149,7 @@ public final class KubernetesEmulator: Sendable {
                 reply = error.response
             }
         }
-        recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
+        harness.recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
         if method != "GET", let route {
             let write = KubernetesWrite(
                 method: method, resource: route.resource, namespace: route.address.namespace, name: route.address.name,
@@ -187,7 +157,7 @@ public final class KubernetesEmulator: Sendable {
             )
             state.withLock { $0.writes.append(write) }
         }
-        return controls.finish(
+        return harness.controls.finish(
             reply.makeResponse(contentType: "application/json"), method: method, path: rawPath, status: reply.status,
             dropAfterHandling: dropAfterHandling
         )

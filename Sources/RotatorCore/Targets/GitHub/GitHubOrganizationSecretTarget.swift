@@ -23,23 +23,15 @@ struct GitHubOrganizationSecretTarget: SecretTarget {
     private var secretPath: String { "\(scopePath)/\(URLJoin.segment(secret.secret))" }
 
     func push(_ value: Secret, logger: Logger) async throws(TargetError) -> PushReceipt {
-        let startedAt = Date()
-        let repositoryIDs = secret.visibility == .selected ? try await resolveRepositories(logger: logger) : []
-        var key = try await publicKey(logger: logger)
-        var response = try await put(value, key: key, repositoryIDs: repositoryIDs, logger: logger)
-        if response.status == 422, Self.isStaleKey(response) {
-            await client.publicKeys.invalidate(scopePath)
-            key = try await publicKey(logger: logger)
-            response = try await put(value, key: key, repositoryIDs: repositoryIDs, logger: logger)
+        let writer = GitHubSecretWriter(
+            client: client, target: target, scopePath: scopePath, secretPath: secretPath,
+            putOperation: "PUT organization secret", keyOperation: "fetch organization public key"
+        )
+        var fields: [String: Any] = ["visibility": secret.visibility.rawValue]
+        if secret.visibility == .selected {
+            fields["selected_repository_ids"] = try await resolveRepositories(logger: logger)
         }
-        switch response.status {
-        case 201: return PushReceipt(startedAt: startedAt, created: true)
-        case 204, 200: return PushReceipt(startedAt: startedAt, created: false)
-        default:
-            var error = client.failure(response, target: target, operation: "PUT organization secret")
-            error.mayHaveWritten = response.status >= 500
-            throw error
-        }
+        return try await writer.push(value, extraFields: fields, logger: logger)
     }
 
     func verify(_ receipt: PushReceipt, logger: Logger) async throws(TargetError) -> TargetObservation {
@@ -86,57 +78,7 @@ struct GitHubOrganizationSecretTarget: SecretTarget {
         return ids
     }
 
-    private func put(_ value: Secret, key: GitHubPublicKey, repositoryIDs: [Int], logger: Logger) async throws(TargetError) -> HTTPResponse {
-        let sealed: [UInt8]
-        do {
-            sealed = try value.withRevealed { plain throws(SodiumError) in try SealedBox.seal(Array(plain.utf8), publicKey: key.key) }
-        } catch {
-            throw failure("seal secret", "\(error)")
-        }
-        var body: [String: Any] = [
-            "encrypted_value": Data(sealed).base64EncodedString(), "key_id": key.keyID, "visibility": secret.visibility.rawValue,
-        ]
-        if secret.visibility == .selected { body["selected_repository_ids"] = repositoryIDs }
-        do {
-            return try await client.send("PUT", secretPath, json: body, target: target, operation: "PUT organization secret", logger: logger)
-        } catch {
-            var uncertain = error
-            uncertain.mayHaveWritten = error.operation == "PUT organization secret"
-            throw uncertain
-        }
-    }
-
-    private func publicKey(logger: Logger) async throws(TargetError) -> GitHubPublicKey {
-        let client = client
-        let target = target
-        let path = "\(scopePath)/public-key"
-        do {
-            return try await client.publicKeys.key(for: scopePath) {
-                let operation = "fetch organization public key"
-                let response = try await client.send("GET", path, target: target, operation: operation, logger: logger)
-                guard response.status == 200 else { throw client.failure(response, target: target, operation: operation) }
-                guard let object = response.jsonObject(),
-                      let keyID = (object["key_id"] as? String) ?? (object["key_id"] as? Int).map(String.init),
-                      let encoded = object["key"] as? String,
-                      let key = Data(base64Encoded: encoded)
-                else {
-                    throw TargetError(provider: .github, target: target.label, operation: operation, status: 200, message: "the answer has no key_id and base64 key")
-                }
-                return GitHubPublicKey(keyID: keyID, key: Array(key))
-            }
-        } catch let error as TargetError {
-            throw error
-        } catch {
-            throw failure("fetch organization public key", "\(error)")
-        }
-    }
-
     private func failure(_ operation: String, status: Int? = nil, _ message: String) -> TargetError {
         TargetError(provider: .github, target: target.label, operation: operation, status: status, message: message)
-    }
-
-    private static func isStaleKey(_ response: HTTPResponse) -> Bool {
-        let message = (response.jsonObject()?["message"] as? String ?? "").lowercased()
-        return message.contains("improperly encrypted") || message.contains("key_id")
     }
 }

@@ -29,24 +29,15 @@ struct GitHubSecretTarget: SecretTarget {
         self.client = client
     }
 
+    private var writer: GitHubSecretWriter {
+        GitHubSecretWriter(
+            client: client, target: target, scopePath: scopePath, secretPath: "\(scopePath)/\(URLJoin.segment(secretName))",
+            putOperation: "PUT secret", keyOperation: "fetch public key"
+        )
+    }
+
     func push(_ value: Secret, logger: Logger) async throws(TargetError) -> PushReceipt {
-        let startedAt = Date()
-        var key = try await publicKey(logger: logger)
-        var response = try await put(value, key: key, logger: logger)
-        if response.status == 422, Self.isStaleKey(response) {
-            // The scope's key was rotated since we fetched it: fetch it again, once.
-            await client.publicKeys.invalidate(scopePath)
-            key = try await publicKey(logger: logger)
-            response = try await put(value, key: key, logger: logger)
-        }
-        switch response.status {
-        case 201: return PushReceipt(startedAt: startedAt, created: true)
-        case 204, 200: return PushReceipt(startedAt: startedAt, created: false)
-        default:
-            var error = client.failure(response, target: target, operation: "PUT secret")
-            error.mayHaveWritten = response.status >= 500
-            throw error
-        }
+        try await writer.push(value, logger: logger)
     }
 
     func verify(_ receipt: PushReceipt, logger: Logger) async throws(TargetError) -> TargetObservation {
@@ -65,56 +56,6 @@ struct GitHubSecretTarget: SecretTarget {
             )
         }
         return TargetObservation(updatedAt: updatedAt)
-    }
-
-    private func put(_ value: Secret, key: GitHubPublicKey, logger: Logger) async throws(TargetError) -> HTTPResponse {
-        let sealed: [UInt8]
-        do {
-            sealed = try value.withRevealed { plain throws(SodiumError) in try SealedBox.seal(Array(plain.utf8), publicKey: key.key) }
-        } catch {
-            throw TargetError(provider: .github, target: target.label, operation: "seal secret", message: "\(error)")
-        }
-        let body: [String: Any] = ["encrypted_value": Data(sealed).base64EncodedString(), "key_id": key.keyID]
-        do {
-            return try await client.send("PUT", "\(scopePath)/\(URLJoin.segment(secretName))", json: body, target: target, operation: "PUT secret", logger: logger)
-        } catch {
-            // No answer: the request may have reached GitHub and been applied (unless it never
-            // left, because no installation token could be had).
-            var uncertain = error
-            uncertain.mayHaveWritten = error.operation == "PUT secret"
-            throw uncertain
-        }
-    }
-
-    private func publicKey(logger: Logger) async throws(TargetError) -> GitHubPublicKey {
-        let client = client
-        let target = target
-        let path = "\(scopePath)/public-key"
-        do {
-            return try await client.publicKeys.key(for: scopePath) {
-                let operation = "fetch public key"
-                let response = try await client.send("GET", path, target: target, operation: operation, logger: logger)
-                guard response.status == 200 else { throw client.failure(response, target: target, operation: operation) }
-                guard let object = response.jsonObject(),
-                      let keyID = (object["key_id"] as? String) ?? (object["key_id"] as? Int).map(String.init),
-                      let encoded = object["key"] as? String,
-                      let key = Data(base64Encoded: encoded)
-                else {
-                    throw TargetError(provider: .github, target: target.label, operation: operation, status: 200, message: "the answer has no key_id and base64 key")
-                }
-                return GitHubPublicKey(keyID: keyID, key: Array(key))
-            }
-        } catch let error as TargetError {
-            throw error
-        } catch {
-            throw TargetError(provider: .github, target: target.label, operation: "fetch public key", message: "\(error)")
-        }
-    }
-
-    /// GitHub's answer to a value sealed with a key that is not the scope's current one.
-    private static func isStaleKey(_ response: HTTPResponse) -> Bool {
-        let message = (response.jsonObject()?["message"] as? String ?? "").lowercased()
-        return message.contains("improperly encrypted") || message.contains("key_id")
     }
 
     static func repositoryPath(_ repository: String) -> String {
