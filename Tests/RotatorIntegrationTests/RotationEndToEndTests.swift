@@ -133,7 +133,7 @@ struct RotationEndToEndTests {
         }
     }
 
-    @Test("plan shows what would happen and sends no write request, creating no state")
+    @Test("plan shows what would happen and sends no write request, creating no state; status shows the adopted token")
     func planWritesNothing() async throws {
         try await Scenario.with { world in
             let old = world.seedToken(expiresInDays: 3)
@@ -149,9 +149,20 @@ struct RotationEndToEndTests {
             let rotations = try #require(document["rotations"] as? [[String: Any]])
             #expect(rotations.map { $0["due"] as? Bool } == [true, true])
 
+            // Before any run, status shows the token the plan adopts: the one the first run replaces.
+            let status = try await world.rotator(["status"])
+            #expect(status.exitCode == 0, "\(status.all)")
+            let productionRow = status.stdout.split(separator: "\n").first { $0.hasPrefix("api-production-ci") }.map(String.init) ?? ""
+            #expect(productionRow.contains(old.id) && productionRow.contains("never run (adopted)"), "\(status.stdout)")
+            let statusJSON = try await world.rotator(["status", "--json"])
+            let statusDocument = try #require(try JSONSerialization.jsonObject(with: Data(statusJSON.stdout.utf8)) as? [String: Any])
+            let statusRows = try #require(statusDocument["rotations"] as? [[String: Any]])
+            let adopted = try #require(statusRows.first?["token"] as? [String: Any])
+            #expect(adopted["id"] as? String == old.id && adopted["adopted"] as? Bool == true, "\(statusJSON.stdout)")
+
             #expect(world.writeRequests.isEmpty, "plan wrote: \(world.writeRequests.map { "\($0.method) \($0.path)" })")
             #expect(world.github.requests.isEmpty, "plan has no reason to call GitHub")
-            #expect(!FileManager.default.fileExists(atPath: world.stateDirectory), "plan must not create the state")
+            #expect(!FileManager.default.fileExists(atPath: world.stateDirectory), "plan and status must not create the state")
             #expect(world.envshed.token(id: old.id)?.isLive == true)
         }
     }

@@ -32,38 +32,53 @@ extension Rotator {
     }
 }
 
-/// One rotation as `status` shows it.
+/// One rotation as `status` shows it. Before its first run a rotation has no record; when the
+/// plan adopts a token, that token is shown (its id, and its expiry when the plan gives one), so
+/// an operator sees which token the first run will replace.
 private struct StatusRow {
     let rotation: Rotation
     let record: RotationRecord?
     let now: Date
 
+    /// The plan's adopted token, while no run has recorded anything.
+    private var pendingAdoption: Adoption? { record == nil ? rotation.adopt : nil }
+
+    private var tokenID: String? { record?.tokenID ?? pendingAdoption?.tokenID }
+    private var expiresAt: Date? { record?.expiresAt ?? pendingAdoption?.expiresAt }
+
     var nextDue: Date? {
-        record?.expiresAt.map { $0.addingTimeInterval(-Double(rotation.rotateBeforeDays) * 86_400) }
+        expiresAt.map { $0.addingTimeInterval(-Double(rotation.rotateBeforeDays) * 86_400) }
     }
 
     var cells: [String] {
-        let expires = record?.tokenID == nil ? "-" : TimeLeft.describe(until: record?.expiresAt, from: now)
+        let expires: String
+        if tokenID == nil {
+            expires = "-"
+        } else if expiresAt == nil {
+            expires = "unknown until the first run"
+        } else {
+            expires = TimeLeft.describe(until: expiresAt, from: now)
+        }
         let due: String
         if let nextDue {
             due = nextDue <= now ? "now" : Timestamp.day(nextDue)
+        } else if pendingAdoption != nil {
+            due = "first run decides"
         } else {
-            due = record?.tokenID == nil ? "now (no token yet)" : "now"
+            due = tokenID == nil ? "now (no token yet)" : "now"
         }
         var result = record?.lastResult?.rawValue ?? "never run"
-        if record?.adopted == true { result += " (adopted)" }
-        return [
-            rotation.id, record?.tokenName ?? "-", record?.tokenID ?? "-", record?.fingerprint ?? "-", expires, result, due,
-        ]
+        if record?.adopted == true || pendingAdoption != nil { result += " (adopted)" }
+        return [rotation.id, record?.tokenName ?? "-", tokenID ?? "-", record?.fingerprint ?? "-", expires, result, due]
     }
 
     var json: [String: Any] {
         [
             "id": rotation.id,
-            "token": record?.tokenID == nil ? NSNull() : [
-                "id": JSONOutput.optional(record?.tokenID), "name": JSONOutput.optional(record?.tokenName),
-                "fingerprint": JSONOutput.optional(record?.fingerprint), "expires_at": JSONOutput.date(record?.expiresAt),
-                "adopted": record?.adopted ?? false,
+            "token": tokenID == nil ? NSNull() : [
+                "id": JSONOutput.optional(tokenID), "name": JSONOutput.optional(record?.tokenName),
+                "fingerprint": JSONOutput.optional(record?.fingerprint), "expires_at": JSONOutput.date(expiresAt),
+                "adopted": record?.adopted ?? (pendingAdoption != nil),
             ] as [String: Any],
             "serial": record?.serial ?? 0,
             "last_result": JSONOutput.optional(record?.lastResult?.rawValue),
