@@ -9,8 +9,9 @@ import Testing
 /// current token, every other token the bot created or adopted is revoked, nothing else changed.
 @Suite("Crash at any point, rerun, converge (real binary, SIGKILL)", .serialized)
 struct CrashRecoveryTests {
-    /// The requests of one rotation of `api-production-ci` (list, create, key, PUT, key, PUT, pull,
-    /// read back ×2, revoke) in both phases.
+    /// The requests of one rotation of `api-production-ci` — the token list; the create with the
+    /// two scopes' public keys, concurrently; the two PUTs; the pull and two read-backs; the
+    /// revoke — in arrival order (which concurrency varies from run to run), in both phases.
     static let crashPoints: [CrashPoint] = (1...10).flatMap { index in
         [CrashPoint(request: index, phase: .received), CrashPoint(request: index, phase: .handled)]
     }
@@ -68,7 +69,7 @@ struct CrashRecoveryTests {
             try world.writePlan(world.standardPlan(adoptProduction: old.id))
             // The PUTs are slow; SIGTERM arrives while they are in flight.
             world.github.inject(.delay(.milliseconds(600), method: "PUT", times: 10))
-            let terminator = Killer(at: 4, phase: .received, signal: SIGTERM)
+            let terminator = Killer(at: 1, phase: .received, signal: SIGTERM, method: "PUT")
             world.onRequest { request in terminator.observe(request) }
             let running = try world.startRotator(["run", "--only", "api-production-ci"])
             terminator.arm(pid: running.pid)
@@ -151,12 +152,15 @@ final class Killer: Sendable {
     private let target: Int
     private let phase: ObservedRequest.Phase
     private let signalNumber: Int32
+    /// Count only requests with this method (nil: every request).
+    private let method: String?
     private let state = Mutex(State())
 
-    init(at request: Int, phase: ObservedRequest.Phase, signal: Int32 = SIGKILL) {
+    init(at request: Int, phase: ObservedRequest.Phase, signal: Int32 = SIGKILL, method: String? = nil) {
         self.target = request
         self.phase = phase
         self.signalNumber = signal
+        self.method = method
     }
 
     func arm(pid: Int32) {
@@ -171,7 +175,7 @@ final class Killer: Sendable {
 
     func observe(_ request: ObservedRequest) {
         state.withLock { state in
-            guard state.armed, !state.fired else { return }
+            guard state.armed, !state.fired, method == nil || request.method == method else { return }
             let key = request.method + " " + request.path
             if request.phase == .received {
                 state.seen += 1

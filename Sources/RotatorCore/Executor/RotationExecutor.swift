@@ -61,10 +61,20 @@ public struct RotationExecutor: Sendable {
             }
         }
 
-        // 1. Create.
+        // 1. Create; meanwhile the targets fetch what does not depend on the new token (a GitHub
+        // scope's public key), one round trip less before the pushes.
         if shouldStop() { return try await stopped(&attempt, before: .create, created: nil) }
+        let preparing = Task { await Self.prepareAll(writers, logger: logger) }
+        let creation: Result<CreatedServiceToken, StepFailure>
+        do {
+            creation = try await create(decision, attempt: &attempt)
+        } catch {
+            await preparing.value
+            throw error
+        }
+        await preparing.value
         let created: CreatedServiceToken
-        switch try await create(decision, attempt: &attempt) {
+        switch creation {
         case .success(let token): created = token
         case .failure(let failure): return try await fail(&attempt, step: .create, target: nil, reason: failure.reason, created: nil)
         }
@@ -281,6 +291,14 @@ public struct RotationExecutor: Sendable {
 
     /// Pushes to every target concurrently (the per-host budgets bound how many requests fly).
     /// A push not started because a shutdown was requested counts as refused: nothing was sent.
+    private static func prepareAll(_ writers: [any SecretTarget], logger: Logger) async {
+        await withTaskGroup(of: Void.self) { group in
+            for writer in writers {
+                group.addTask { await writer.prepare(logger: logger) }
+            }
+        }
+    }
+
     private func pushAll(_ writers: [any SecretTarget], value: Secret, logger: Logger) async -> [Timed<PushReceipt, TargetError>] {
         await withTaskGroup(of: (Int, Timed<PushReceipt, TargetError>).self) { group in
             for (index, writer) in writers.enumerated() {

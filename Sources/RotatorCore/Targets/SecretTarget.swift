@@ -13,6 +13,15 @@ public protocol SecretTarget: Sendable {
     /// Reads the target back and checks that it holds what `push` wrote (value when the provider
     /// lets us read it, otherwise its modification time).
     func verify(_ receipt: PushReceipt, logger: Logger) async throws(TargetError) -> TargetObservation
+
+    /// Reads what `push` will need and that does not depend on the new token (a GitHub scope's
+    /// public key), while the token is being created. Only reads; a failure is left for `push`
+    /// to meet again and report.
+    func prepare(logger: Logger) async
+}
+
+extension SecretTarget {
+    public func prepare(logger: Logger) async {}
 }
 
 /// What a push left behind for the read-back.

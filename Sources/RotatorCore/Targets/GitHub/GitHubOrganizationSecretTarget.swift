@@ -22,11 +22,18 @@ struct GitHubOrganizationSecretTarget: SecretTarget {
     private var scopePath: String { "/orgs/\(URLJoin.segment(secret.org))/actions/secrets" }
     private var secretPath: String { "\(scopePath)/\(URLJoin.segment(secret.secret))" }
 
-    func push(_ value: Secret, logger: Logger) async throws(TargetError) -> PushReceipt {
-        let writer = GitHubSecretWriter(
+    private var writer: GitHubSecretWriter {
+        GitHubSecretWriter(
             client: client, target: target, scopePath: scopePath, secretPath: secretPath,
             putOperation: "PUT organization secret", keyOperation: "fetch organization public key"
         )
+    }
+
+    func prepare(logger: Logger) async {
+        await writer.prefetchKey(logger: logger)
+    }
+
+    func push(_ value: Secret, logger: Logger) async throws(TargetError) -> PushReceipt {
         var fields: [String: Any] = ["visibility": secret.visibility.rawValue]
         if secret.visibility == .selected {
             fields["selected_repository_ids"] = try await resolveRepositories(logger: logger)

@@ -36,6 +36,10 @@ struct GitHubSecretTarget: SecretTarget {
         )
     }
 
+    func prepare(logger: Logger) async {
+        await writer.prefetchKey(logger: logger)
+    }
+
     func push(_ value: Secret, logger: Logger) async throws(TargetError) -> PushReceipt {
         try await writer.push(value, logger: logger)
     }

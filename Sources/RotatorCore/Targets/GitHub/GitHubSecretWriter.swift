@@ -57,6 +57,11 @@ struct GitHubSecretWriter {
         }
     }
 
+    /// Fetches the scope's key ahead of `push` (`SecretTarget.prepare`).
+    func prefetchKey(logger: Logger) async {
+        _ = try? await publicKey(logger: logger)
+    }
+
     /// The scope's key, fetched once per run (`PublicKeyCache`).
     private func publicKey(logger: Logger) async throws(TargetError) -> GitHubPublicKey {
         let client = client
