@@ -1,5 +1,5 @@
 import Foundation
-import RotatorCore
+@testable import RotatorCore
 import Testing
 
 @Suite("Rotation planner")
@@ -103,4 +103,13 @@ struct RotationPlannerTests {
         let taken = "GitHub Actions deploy - api/production (rotated 2026-11-18)"
         #expect(TokenNamer.render(plain, serial: 1, date: Self.now, taken: [taken]) == taken + " #2")
     }
+
+    @Test("name placeholders are replaced in one pass: a value is never read as a placeholder")
+    func namePlaceholders() {
+        let values = ["id": "api", "purpose": "deploy {id}", "serial": "7"]
+        #expect(TokenNamer.substitute("{id} {purpose} #{serial}", values) == "api deploy {id} #7")
+        #expect(TokenNamer.substitute("{unknown} {id}{", values) == "{unknown} api{")
+        #expect(TokenNamer.substitute("plain", values) == "plain")
+    }
+
 }

@@ -8,18 +8,29 @@ enum JSONLine {
     static func encode(_ object: [String: Any]) -> String {
         var output = ""
         output.reserveCapacity(256)
-        append(object, to: &output)
+        append(object, to: &output, indent: nil)
         return output
     }
 
     /// A JSON array of strings, on one line.
     static func encode(_ strings: [String]) -> String {
         var output = ""
-        append(strings, to: &output)
+        append(strings, to: &output, indent: nil)
         return output
     }
 
-    private static func append(_ value: Any, to output: inout String) {
+    /// The document on several lines, two spaces per level, `"key" : value` as
+    /// `JSONSerialization`'s pretty printing writes it (for `--json` output, which a 5,000-rotation
+    /// `plan --json` made slow through `JSONSerialization`).
+    static func encodePretty(_ object: [String: Any]) -> String {
+        var output = ""
+        output.reserveCapacity(4_096)
+        append(object, to: &output, indent: "")
+        return output
+    }
+
+    /// - Parameter indent: the current line's indentation when pretty printing; nil: one line.
+    private static func append(_ value: Any, to output: inout String, indent: String?) {
         switch value {
         case let text as String: appendString(text, to: &output)
         case let flag as Bool: output += flag ? "true" : "false"
@@ -28,24 +39,39 @@ enum JSONLine {
         case let number as Int32: output += String(number)
         case let number as Double: output += number.isFinite ? String(number) : "null"
         case let object as [String: Any]:
-            output += "{"
-            for (index, key) in object.keys.sorted().enumerated() {
-                if index > 0 { output += "," }
-                appendString(key, to: &output)
-                output += ":"
-                append(object[key] ?? NSNull(), to: &output)
+            let keys = object.keys.sorted()
+            appendContainer("{", "}", count: keys.count, to: &output, indent: indent) { index, inner, output in
+                appendString(keys[index], to: &output)
+                output += inner == nil ? ":" : " : "
+                append(object[keys[index]] ?? NSNull(), to: &output, indent: inner)
             }
-            output += "}"
         case let array as [Any]:
-            output += "["
-            for (index, element) in array.enumerated() {
-                if index > 0 { output += "," }
-                append(element, to: &output)
+            appendContainer("[", "]", count: array.count, to: &output, indent: indent) { index, inner, output in
+                append(array[index], to: &output, indent: inner)
             }
-            output += "]"
         case is NSNull: output += "null"
         default: appendString("\(value)", to: &output)
         }
+    }
+
+    /// An object or array: its elements separated by commas, each on its own line when pretty.
+    private static func appendContainer(
+        _ open: String, _ close: String, count: Int, to output: inout String, indent: String?,
+        element: (Int, String?, inout String) -> Void
+    ) {
+        output += open
+        guard count > 0 else {
+            output += close
+            return
+        }
+        let inner = indent.map { $0 + "  " }
+        for index in 0..<count {
+            if index > 0 { output += "," }
+            if let inner { output += "\n" + inner }
+            element(index, inner, &output)
+        }
+        if let indent { output += "\n" + indent }
+        output += close
     }
 
     private static func appendString(_ text: String, to output: inout String) {

@@ -16,11 +16,7 @@ public enum TokenNamer {
             "date": Timestamp.day(date),
             "serial": String(serial),
         ]
-        var name = rotation.nameTemplate
-        for (key, value) in values {
-            name = name.replacingOccurrences(of: "{\(key)}", with: value)
-        }
-        name = name.trimmingCharacters(in: .whitespaces)
+        let name = substitute(rotation.nameTemplate, values).trimmingCharacters(in: .whitespaces)
         var candidate = String(name.prefix(maxLength))
         var counter = 2
         while taken.contains(candidate) {
@@ -29,5 +25,23 @@ public enum TokenNamer {
             counter += 1
         }
         return candidate
+    }
+
+    /// `{key}` replaced by its value in one pass; anything else, unknown `{words}` included, is
+    /// kept as written (the parser has already refused unknown placeholders).
+    static func substitute(_ template: String, _ values: [String: String]) -> String {
+        var result = ""
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}"), let value = values[String(rest[rest.index(after: open)..<close])] else {
+                result.append("{")
+                rest = rest[rest.index(after: open)...]
+                continue
+            }
+            result += value
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
     }
 }
