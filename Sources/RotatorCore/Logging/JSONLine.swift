@@ -75,6 +75,13 @@ enum JSONLine {
     }
 
     private static func appendString(_ text: String, to output: inout String) {
+        // Almost every string (ids, names, paths, steps) needs no escape: copy it whole.
+        if !text.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
+            output += "\""
+            output += text
+            output += "\""
+            return
+        }
         output += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
