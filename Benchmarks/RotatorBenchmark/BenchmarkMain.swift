@@ -71,18 +71,29 @@ struct BenchmarkMain {
         return figures
     }
 
-    /// `validate` (offline) and `plan` (one token list) on a plan of `rotations` rotations.
+    /// `validate` (offline) and `plan` (one token list) on a plan of `rotations` rotations, each
+    /// run three times: the best and the median wall time (a shared machine's speed varies).
     static func measureLargePlan(_ rotator: String, rotations: Int, latency: Duration, options: BenchmarkOptions) async throws {
         let world = try BenchmarkWorld(rotations: rotations, targets: options.targets, concurrency: options.concurrency, options: options)
         try await world.start(latency: latency)
         try world.writePlan()
         let size = (try? FileManager.default.attributesOfItem(atPath: world.planPath)[.size] as? Int) ?? 0
-        let validate = try ChildProcess.run(rotator, ["validate", "--config", world.planPath], environment: world.environment, directory: world.directory)
-        let plan = try ChildProcess.run(rotator, ["plan", "--json", "--config", world.planPath], environment: world.environment, directory: world.directory)
+        var runs: [(name: String, measurements: [ChildProcess.Measurement])] = []
+        for (name, arguments) in [("validate", ["validate", "--config", world.planPath]), ("plan", ["plan", "--json", "--config", world.planPath])] {
+            var measurements: [ChildProcess.Measurement] = []
+            for _ in 0..<3 {
+                measurements.append(try ChildProcess.run(rotator, arguments, environment: world.environment, directory: world.directory))
+            }
+            runs.append((name, measurements))
+        }
         await world.stop()
-        print("plan of \(rotations) rotations (\(size / 1024) KiB):")
-        print(String(format: "  validate: %.3f s wall, %.3f s CPU, peak RSS %.1f MiB, exit %d", seconds(validate.wall), validate.cpuSeconds, Double(validate.peakRSSBytes) / 1_048_576, validate.exitCode))
-        print(String(format: "  plan:     %.3f s wall, %.3f s CPU, peak RSS %.1f MiB, exit %d", seconds(plan.wall), plan.cpuSeconds, Double(plan.peakRSSBytes) / 1_048_576, plan.exitCode))
+        print("plan of \(rotations) rotations (\(size / 1024) KiB), 3 runs each:")
+        for (name, measurements) in runs {
+            let walls = measurements.map { seconds($0.wall) }.sorted()
+            let peak = measurements.map(\.peakRSSBytes).max() ?? 0
+            let exits = Set(measurements.map(\.exitCode)).sorted().map(String.init).joined(separator: ",")
+            print(String(format: "  %@ best %.3f s, median %.3f s wall; peak RSS %.1f MiB; exit %@", name.padding(toLength: 9, withPad: " ", startingAt: 0), walls[0], walls[1], Double(peak) / 1_048_576, exits))
+        }
     }
 
     static func rotatorBinary(_ options: BenchmarkOptions) throws -> String {
