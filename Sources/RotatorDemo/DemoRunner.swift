@@ -35,7 +35,10 @@ public struct DemoRunner: Sendable {
             try FileManager.default.createDirectory(atPath: directory + "/agent", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             chmod(directory, 0o700)
             // The App's key, as GitHub lets you download it: a credential file only we may read.
-            FileManager.default.createFile(atPath: directory + "/app.pem", contents: Data(world.appPrivateKeyPEM.utf8), attributes: [.posixPermissions: 0o600])
+            let keyPath = directory + "/app.pem"
+            guard FileManager.default.createFile(atPath: keyPath, contents: Data(world.appPrivateKeyPEM.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: keyPath])
+            }
             let planPath = directory + "/plan.yaml"
             let planText = world.plan(endpoints, directory: directory)
             try planText.write(toFile: planPath, atomically: true, encoding: .utf8)

@@ -30,7 +30,6 @@ public final class EnvshedEmulator: ControllableEmulator {
     private static let createFields: Set<String> = [
         "name", "scope", "projectId", "environmentId", "permission", "description", "expiresInDays",
     ]
-    private static let maximumBodySize = 1 << 20
 
     private let org: String
     private let adminToken: String
@@ -397,19 +396,14 @@ public final class EnvshedEmulator: ControllableEmulator {
 
     /// The request body, which must be a JSON object.
     private static func jsonObjectBody(of request: Request) async throws(EmulatorRejection) -> [String: JSONValue] {
-        var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: maximumBodySize)
+            return try await request.jsonObjectBody()
         } catch {
-            throw reject(413, "Request body too large")
+            switch error {
+            case .tooLarge: throw reject(413, "Request body too large")
+            case .notJSON, .notObject: throw reject(400, "Invalid JSON body")
+            }
         }
-        guard
-            case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
-        else {
-            throw reject(400, "Invalid JSON body")
-        }
-        return fields
     }
 
     /// A string field; absent and `null` both read as nil, any other kind of value is a 400.

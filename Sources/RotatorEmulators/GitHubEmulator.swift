@@ -54,7 +54,6 @@ public final class GitHubEmulator: ControllableEmulator {
     private static let rateLimit = 5000
     /// "Each secret is at most 48 KB" (GitHub's Actions secrets reference); checked on the plaintext.
     private static let maximumSecretSize = 48 * 1024
-    private static let maximumBodySize = 1 << 20
     private static let encryptedValuePattern =
         "/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/"
     private static let invalidNameMessage =
@@ -373,7 +372,7 @@ public final class GitHubEmulator: ControllableEmulator {
 
         // Real GitHub falls back to its default version when the header is missing; the emulator
         // refuses instead, so that a client that forgot to pin the version fails its tests.
-        guard let version = Self.header("x-github-api-version", of: request) else {
+        guard let version = request.joinedHeader("x-github-api-version") else {
             throw Self.error(
                 400,
                 "Missing X-GitHub-Api-Version header. This emulator requires \(Self.apiVersion) to be pinned."
@@ -744,27 +743,17 @@ public final class GitHubEmulator: ControllableEmulator {
 
     /// The request body, which must be a JSON object.
     private static func jsonObjectBody(of request: Request) async throws(EmulatorRejection) -> [String: JSONValue] {
-        var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: maximumBodySize)
+            return try await request.jsonObjectBody()
         } catch {
-            throw Self.error(413, "Payload too large")
+            switch error {
+            case .tooLarge: throw Self.error(413, "Payload too large")
+            case .notJSON: throw Self.error(400, "Problems parsing JSON")
+            case .notObject: throw Self.error(400, "Body should be a JSON object")
+            }
         }
-        guard let document = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)) else {
-            throw Self.error(400, "Problems parsing JSON")
-        }
-        guard case .object(let fields) = document else {
-            throw Self.error(400, "Body should be a JSON object")
-        }
-        return fields
     }
 
-    /// All values of a header, joined as HTTP allows, or nil when it is absent.
-    private static func header(_ name: String, of request: Request) -> String? {
-        let values = request.headers.filter { $0.name.canonicalName == name }.map(\.value)
-        return values.isEmpty ? nil : values.joined(separator: ", ")
-    }
 
     /// GitHub's error body: a message, a documentation link, and the status as a string.
     private static func error(_ status: Int, _ message: String) -> EmulatorRejection {

@@ -34,7 +34,6 @@ public final class GitLabEmulator: ControllableEmulator {
     }
 
     private static let rateLimit = 2000
-    private static let maximumBodySize = 1 << 20
     /// `maskable.rb` `REGEX`: masked and expanded.
     private static let expandedMaskAlphabet = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=/@:.~-".utf8)
 
@@ -214,7 +213,7 @@ public final class GitLabEmulator: ControllableEmulator {
     }
 
     private func authenticate(_ request: Request) throws(EmulatorRejection) {
-        if let privateToken = Self.header("private-token", of: request) {
+        if let privateToken = request.joinedHeader("private-token") {
             guard acceptedTokens.contains(privateToken) else { throw Self.error(401, "401 Unauthorized") }
             return
         }
@@ -378,25 +377,16 @@ public final class GitLabEmulator: ControllableEmulator {
     }
 
     private static func jsonObjectBody(of request: Request) async throws(EmulatorRejection) -> [String: JSONValue] {
-        var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: maximumBodySize)
+            return try await request.jsonObjectBody()
         } catch {
-            throw Self.error(413, "413 Request Entity Too Large")
+            switch error {
+            case .tooLarge: throw Self.error(413, "413 Request Entity Too Large")
+            case .notJSON, .notObject: throw Self.error(400, "400 Bad request - the body is not a JSON object")
+            }
         }
-        guard let document = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)),
-              case .object(let fields) = document
-        else {
-            throw Self.error(400, "400 Bad request - the body is not a JSON object")
-        }
-        return fields
     }
 
-    private static func header(_ name: String, of request: Request) -> String? {
-        let values = request.headers.filter { $0.name.canonicalName == name }.map(\.value)
-        return values.isEmpty ? nil : values.joined(separator: ", ")
-    }
 
     /// GitLab's plain error body: `{"message": "404 Project Not Found"}`.
     private static func error(_ status: Int, _ message: String) -> EmulatorRejection {

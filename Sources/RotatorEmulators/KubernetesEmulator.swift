@@ -37,7 +37,6 @@ public final class KubernetesEmulator: ControllableEmulator {
         var writes: [KubernetesWrite] = []
     }
 
-    private static let maximumBodySize = 1 << 20
     private static let applyContentType = "application/apply-patch+yaml"
     private static let mergeContentTypes = ["application/strategic-merge-patch+json", "application/merge-patch+json"]
 
@@ -356,19 +355,15 @@ public final class KubernetesEmulator: ControllableEmulator {
     }
 
     private static func jsonObjectBody(of request: Request) async throws(EmulatorRejection) -> [String: JSONValue] {
-        var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: maximumBodySize)
+            return try await request.jsonObjectBody()
         } catch {
-            throw status(413, reason: "RequestEntityTooLarge", "the request body is too large")
+            switch error {
+            case .tooLarge: throw status(413, reason: "RequestEntityTooLarge", "the request body is too large")
+            case .notJSON, .notObject:
+                throw status(400, reason: "BadRequest", "error decoding the body: this emulator reads apply bodies as JSON objects")
+            }
         }
-        guard let document = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)),
-              case .object(let fields) = document
-        else {
-            throw status(400, reason: "BadRequest", "error decoding the body: this emulator reads apply bodies as JSON objects")
-        }
-        return fields
     }
 
     private static func reason(for status: Int) -> String {

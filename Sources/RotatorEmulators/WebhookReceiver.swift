@@ -35,7 +35,6 @@ public final class WebhookReceiver: Sendable {
         var failureStatus = 500
     }
 
-    private static let maximumBodySize = 1 << 20
     private let state = Mutex(State())
 
     public init() {}
@@ -74,7 +73,7 @@ public final class WebhookReceiver: Sendable {
         for field in request.headers {
             headers[field.name.canonicalName.lowercased()] = field.value
         }
-        let body = (try? await request.collectBody(upTo: Self.maximumBodySize)).map { Data($0.readableBytesView) } ?? Data()
+        let body = (try? await request.collectBody(upTo: Request.maximumBodySize)).map { Data($0.readableBytesView) } ?? Data()
         let status: Int = state.withLock { state in
             let answer: Int
             if state.failuresLeft > 0 {

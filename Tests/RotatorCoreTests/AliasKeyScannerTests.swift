@@ -10,6 +10,8 @@ struct AliasKeyScannerTests {
         ("m: { b: 1, *a : 2 }\n", 1, 12),
         ("list:\n  - ? *a\n    : 1\n", 2, 7),
         ("é: 1\n  *a:\n", 2, 3),
+        // A quote inside a word opens no quoted scalar.
+        ("m: { k: it\"s, *a : 1 }\n", 1, 15),
     ])
     func found(text: String, line: Int, column: Int) {
         let position = AliasKeyScanner.firstAliasKey(in: text)

@@ -67,9 +67,10 @@ struct CrashRecoveryTests {
         try await Scenario.with { world in
             let old = world.seedToken(expiresInDays: 5)
             try world.writePlan(world.standardPlan(adoptProduction: old.id))
-            // The PUTs are slow; SIGTERM arrives while they are in flight.
+            // The PUTs are slow; SIGTERM arrives when the second one reaches GitHub (GitHub's
+            // write pacing sends it a second after the first), so both pushes have started.
             world.github.inject(.delay(.milliseconds(600), method: "PUT", times: 10))
-            let terminator = Killer(at: 1, phase: .received, signal: SIGTERM, method: "PUT")
+            let terminator = Killer(at: 2, phase: .received, signal: SIGTERM, method: "PUT")
             world.onRequest { request in terminator.observe(request) }
             let running = try world.startRotator(["run", "--only", "api-production-ci"])
             terminator.arm(pid: running.pid)

@@ -39,7 +39,7 @@ enum AliasKeyScanner {
             let previous = index == 0 ? UInt8(ascii: " ") : line[index - 1]
             let afterSeparator = isSpace(previous) || isFlowIndicator(previous)
             switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "'") where afterSeparator:
+            case UInt8(ascii: "\"") where afterSeparator, UInt8(ascii: "'") where afterSeparator:
                 quote = byte
             case UInt8(ascii: "#") where isSpace(previous) || index == 0:
                 return nil

@@ -163,7 +163,9 @@ final class Scenario: Sendable {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         try github.addApp(id: Self.appID, installationID: Self.installationID, publicKeyPEM: key.publicKey.pemRepresentation)
         let path = appKeyPath
-        FileManager.default.createFile(atPath: path, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: path, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
         return path
     }
 
