@@ -120,23 +120,64 @@ extension Rotator {
                 outcomes[index] = outcome
                 startNext()
             }
-            return outcomes.compactMap { $0 }
+            return try await revokeAfterGrace(outcomes.compactMap { $0 }, rotations: rotations, executor: executor)
         }
     }
 
+    /// A token superseded in this run waits out its grace period without holding the run: if it
+    /// is over by the time every rotation is done, it is revoked now, else by the next run.
+    private func revokeAfterGrace(_ outcomes: [RotationOutcome], rotations: [Rotation], executor: RotationExecutor) async throws -> [RotationOutcome] {
+        let byID = Dictionary(rotations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var result = outcomes
+        for index in result.indices {
+            guard case .rotated(let token, _) = result[index].result, let rotation = byID[result[index].rotationID], rotation.graceMinutes > 0,
+                  !environment.shouldStop()
+            else { continue }
+            let (revoked, errors) = try await executor.revokeUnheld(rotation, currentTokenID: token.id)
+            result[index].revokedTokenIDs += revoked
+            result[index].revocationErrors += errors
+        }
+        return result
+    }
+
     /// Tokens in Envshed that carry this rotation's managed marker but that the state does not
-    /// know were created by a run that died before journaling them. They join the journal as
-    /// pending, so the executor revokes them once no target can hold them.
-    func journalOrphans(of rotation: Rotation, in tokens: LiveTokens, store: SQLiteStateStore, journal: RunJournal) throws(StateError) {
+    /// know. A run that died before journaling its create leaves one — but so does a lost state
+    /// directory, one restored from an older backup, or a run on another host: then the token
+    /// may be the very one every target holds. Nothing proves otherwise, so each is journaled as
+    /// possibly held by every declared target (the rotation then rolls forward) and is revoked
+    /// only once a rotation has completed and every target was verified to hold its successor.
+    func journalOrphans(of rotation: Rotation, in tokens: LiveTokens, store: any StateStore, journal: RunJournal) throws(StateError) {
         guard let marked = tokens.markedByRotation[rotation.id] else { return }
         let known = Set(try store.managedTokens(rotation: rotation.id).map(\.tokenID))
-        let current = try store.rotation(rotation.id)?.tokenID
-        for (token, marker) in marked where !known.contains(token.id) && token.id != current {
+        let current = try store.rotation(rotation.id)?.tokenID ?? rotation.adopt?.tokenID
+        let orphans = marked.filter { !known.contains($0.token.id) && $0.token.id != current }
+        guard !orphans.isEmpty else { return }
+        let now = environment.now()
+        // Targets first, durably: a crash between the two writes must leave the tokens held, not
+        // journaled as leftovers no target holds.
+        let existing = Dictionary(try store.targets(rotation: rotation.id).map { ($0.identity, $0) }, uniquingKeysWith: { first, _ in first })
+        let records = rotation.targets.map { target in
+            var record = existing[target.identity] ?? TargetRecord(
+                rotationID: rotation.id, identity: target.identity, label: target.label, possibleTokenIDs: current.map { [$0] } ?? [],
+                verifiedTokenID: current, providerUpdatedAt: nil, updatedAt: now
+            )
+            for (token, _) in orphans where !record.possibleTokenIDs.contains(token.id) {
+                record.possibleTokenIDs.append(token.id)
+            }
+            record.updatedAt = now
+            return record
+        }
+        try store.saveDurably(targets: records, steps: [])
+        for (token, marker) in orphans {
             try store.save(ManagedToken(
                 tokenID: token.id, rotationID: rotation.id, origin: .created, name: token.name, fingerprint: nil,
-                expiresAt: token.expiresAt, serial: marker.serial, runID: journal.runID, status: .pending, createdAt: environment.now()
+                expiresAt: token.expiresAt, serial: marker.serial, runID: journal.runID, status: .pending, createdAt: now
             ))
-            journal.log(.plan, rotation: rotation.id, tokenID: token.id, outcome: .ok, detail: "found a token from attempt \(marker.attempt) that no run journaled; it is revoked once no target can hold it")
+            journal.log(
+                .plan, rotation: rotation.id, tokenID: token.id, outcome: .ok,
+                detail: "found a live token from attempt \(marker.attempt) that this state never journaled (a crash, or a lost or restored state directory); "
+                    + "every target may hold it, so it is revoked only after a verified rotation"
+            )
         }
     }
 

@@ -29,9 +29,11 @@ public final class RunLock: Sendable {
         } catch {
             throw RunLockError.unusable(path: directory, reason: "\(error)")
         }
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // O_NOFOLLOW: a lock that is a symlink could make this run truncate-write someone else's file.
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
-            throw RunLockError.unusable(path: path, reason: String(cString: strerror(errno)))
+            let reason = errno == ELOOP ? "is a symbolic link; remove it" : String(cString: strerror(errno))
+            throw RunLockError.unusable(path: path, reason: reason)
         }
         let deadline = ContinuousClock.now.advanced(by: wait)
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {

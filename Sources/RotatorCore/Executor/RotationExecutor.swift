@@ -2,8 +2,9 @@ import Foundation
 import Logging
 
 /// Carries out one due rotation in the order that keeps pipelines working (SPEC §1, I1):
-/// clean up → create → push to every target → verify the test pull and every target → promote
-/// (one transaction) → grace → revoke what no target can hold any more.
+/// clean up → create → test pull with the new token → push to every target → read every target
+/// back → promote (one transaction) → revoke what no target can hold any more and whose grace is
+/// over (docs/crash-safety.md states these rules on one page).
 ///
 /// Every step is journaled before it acts: before a value is sent to a target, the target is
 /// recorded as possibly holding the new token; only a token no declared target may hold is ever
@@ -78,12 +79,19 @@ public struct RotationExecutor: Sendable {
         case .success(let token): created = token
         case .failure(let failure): return try await fail(&attempt, step: .create, target: nil, reason: failure.reason, created: nil)
         }
-        let expiresAt = created.token.expiresAt ?? attempt.startedAt.addingTimeInterval(Double(rotation.expiresInDays) * 86_400)
         if let mismatch = Self.mismatch(created.token, request: decision.request) {
             return try await fail(&attempt, step: .create, target: nil, reason: mismatch, created: created)
         }
+        let expiresAt = try await expiry(of: created, rotation: rotation, startedAt: attempt.startedAt)
 
-        // 2. Push to every target at once. First, in one durable write, every target is journaled
+        // 2. The test pull, before any target sees the token: a token that cannot read its
+        // environment is revoked at once (no target may hold it) and the old one stays everywhere.
+        if shouldStop() { return try await stopped(&attempt, before: .verify, created: created) }
+        if let failure = try await testPull(rotation, token: created, logger: logger) {
+            return try await fail(&attempt, step: .verify, target: failure.label, reason: failure.reason, created: created)
+        }
+
+        // 3. Push to every target at once. First, in one durable write, every target is journaled
         // as possibly holding the new token; each outcome then narrows that down.
         if shouldStop() { return try await stopped(&attempt, before: .push, created: created) }
         try markMayHold(writers.map(\.target), rotation: rotation.id, token: created.token.id, current: attempt.record.tokenID)
@@ -121,22 +129,10 @@ public struct RotationExecutor: Sendable {
 
         if shouldStop() { return try await stopped(&attempt, before: .verify, created: created) }
 
-        // 3. Verify, all at once: the new token pulls secrets, and every target holds what we wrote.
-        let (pull, readBacks) = await verifyAll(rotation, token: created, receipts: receipts, logger: logger)
-        let pullLabel = "envshed:\(rotation.verify.project)/\(rotation.verify.environment)"
-        var verifyFailure: (label: String, reason: String)?
-        switch pull.result {
-        case .success(let pulled):
-            try journal.end(
-                .verify, rotation: rotation.id, target: pullLabel, tokenID: created.token.id, outcome: .ok, durationMS: pull.milliseconds,
-                detail: "test pull returned \(pulled.keys.count) keys\(pulled.version.map { " at version \($0)" } ?? "")"
-                    + (pulled.undecryptableKeys.isEmpty ? "" : "; Envshed could not decrypt \(pulled.undecryptableKeys.joined(separator: ", "))")
-            )
-        case .failure(let error):
-            try journal.end(.verify, rotation: rotation.id, target: pullLabel, tokenID: created.token.id, outcome: .failed, durationMS: pull.milliseconds, detail: "\(error)")
-            verifyFailure = (pullLabel, "\(error)")
-        }
+        // 4. Read every target back, all at once.
+        let readBacks = await readBackAll(receipts, logger: logger)
         var verified: [String: TargetObservation] = [:]
+        var verifyFailure: (label: String, reason: String)?
         for ((writer, _), outcome) in zip(receipts, readBacks) {
             let label = writer.target.label
             switch outcome.result {
@@ -155,24 +151,21 @@ public struct RotationExecutor: Sendable {
             return try await fail(&attempt, step: .verify, target: verifyFailure.label, reason: verifyFailure.reason, created: created)
         }
 
-        // 4. Promote, in one transaction.
-        try promote(&attempt, created: created, expiresAt: expiresAt, verified: verified)
+        // 5. Promote, in one transaction. What it supersedes gets `revoke_after` (the grace
+        // period, for jobs queued with the old token): revoked below if already due, else by the
+        // end of this run or the next run — no slot and no lock is held waiting for it.
+        let revokeAfter = try promote(&attempt, created: created, expiresAt: expiresAt, verified: verified)
 
-        // 5. Grace: jobs queued with the old token may still be starting.
-        if rotation.graceMinutes > 0 {
-            journal.log(.revoke, rotation: rotation.id, outcome: .started, detail: "waiting \(rotation.graceMinutes) min of grace before revoking")
-            try? await sleep(.seconds(rotation.graceMinutes * 60))
-        }
-
-        // 6. Revoke everything no target can hold any more: the old token and any leftovers.
+        // 6. Revoke everything no target can hold any more and whose grace is over.
         let (revoked, errors) = try await revokeUnheld(rotation, currentTokenID: created.token.id)
         attempt.revoked += revoked
         attempt.revocationErrors += errors
+        let waiting = rotation.graceMinutes > 0 ? "; the old token is revoked after \(Timestamp.format(revokeAfter)) (grace period)" : ""
         journal.log(
             .done, rotation: rotation.id, tokenID: created.token.id, outcome: attempt.revocationErrors.isEmpty ? .ok : .failed,
             durationMS: Int64(now().timeIntervalSince(attempt.startedAt) * 1_000),
             detail: attempt.revocationErrors.isEmpty
-                ? "rotated; \(attempt.revoked.count) old token(s) revoked"
+                ? "rotated; \(attempt.revoked.count) old token(s) revoked\(waiting)"
                 : "rotated, but revocation failed: \(attempt.revocationErrors.joined(separator: "; "))"
         )
         return RotationOutcome(
@@ -220,34 +213,34 @@ public struct RotationExecutor: Sendable {
     // MARK: - Steps
 
     /// Creates the token. A create whose outcome is unknown is never repeated blindly: the list is
-    /// checked for a token carrying this attempt's marker first; one found is revoked (its value
-    /// is lost) before trying again.
+    /// checked for a token carrying this rotation's marker with this attempt's key first; one found
+    /// is revoked (its value is lost) before trying again, so two live tokens never share a name.
     private func create(_ decision: RotationDecision, attempt: inout Attempt) async throws(StateError) -> Result<CreatedServiceToken, StepFailure> {
         let rotation = decision.rotation
         var request = decision.request
         var lastError = ""
         for number in 1...Self.createAttempts {
-            let marker = "\(journal.runID)-\(number)"
-            request.description = ManagedMarker(rotationID: rotation.id, serial: decision.nextSerial, attempt: marker).description
-            let started = try journal.begin(.create, rotation: rotation.id, detail: "attempt \(marker)")
+            let marker = ManagedMarker(rotationID: rotation.id, serial: decision.nextSerial, attempt: "\(journal.runID)-\(number)")
+            request.description = marker.description
+            let started = try journal.begin(.create, rotation: rotation.id, detail: "attempt \(marker.attempt)")
             let created: CreatedServiceToken
             do {
                 created = try await envshed.create(request, logger: journal.baseLogger)
             } catch {
                 lastError = "\(error)"
                 try journal.end(.create, rotation: rotation.id, outcome: .failed, since: started, detail: lastError)
-                guard error.outcomeUnknown, number < Self.createAttempts else { return .failure(StepFailure(reason: lastError)) }
-                if let failure = try await settleUnknownCreate(rotation, marker: marker, serial: decision.nextSerial) {
+                guard error.outcomeUnknown else { return .failure(StepFailure(reason: lastError)) }
+                if let failure = try await settleUnknownCreate(rotation, marker: marker) {
                     return .failure(failure)
                 }
+                guard number < Self.createAttempts else { return .failure(StepFailure(reason: lastError)) }
                 try? await sleep(.milliseconds(200 * number))
                 continue
             }
             // Journaled before anything else happens with it.
             try store.save(ManagedToken(
                 tokenID: created.token.id, rotationID: rotation.id, origin: .created, name: created.token.name,
-                fingerprint: created.value.fingerprint,
-                expiresAt: created.token.expiresAt ?? attempt.startedAt.addingTimeInterval(Double(rotation.expiresInDays) * 86_400),
+                fingerprint: created.value.fingerprint, expiresAt: created.token.expiresAt,
                 serial: decision.nextSerial, runID: journal.runID, status: .pending, createdAt: now()
             ))
             try journal.end(
@@ -259,34 +252,91 @@ public struct RotationExecutor: Sendable {
         return .failure(StepFailure(reason: lastError))
     }
 
-    /// After a create whose answer was lost: finds a token created under `marker`, journals it and
-    /// revokes it. Returns a failure when that cannot be established (then nothing more is created).
-    private func settleUnknownCreate(_ rotation: Rotation, marker: String, serial: Int) async throws(StateError) -> StepFailure? {
+    /// After a create whose answer was lost: finds the token created under `marker` — this
+    /// rotation and this attempt, never another rotation's token of the same run —, journals it and
+    /// revokes it. Returns a failure when that cannot be established (then nothing more is created;
+    /// a token that lands later carries the marker and is found by the next run's list).
+    private func settleUnknownCreate(_ rotation: Rotation, marker: ManagedMarker) async throws(StateError) -> StepFailure? {
         let tokens: [ServiceToken]
         do {
             tokens = try await envshed.listTokens(logger: journal.baseLogger)
         } catch {
             return StepFailure(reason: "the create's outcome is unknown and the token list cannot be read to check it: \(error)")
         }
-        guard let landed = tokens.first(where: { ManagedMarker.parse($0.description)?.attempt == marker }) else { return nil }
-        try store.save(ManagedToken(
-            tokenID: landed.id, rotationID: rotation.id, origin: .created, name: landed.name, fingerprint: nil,
-            expiresAt: landed.expiresAt, serial: serial, runID: journal.runID, status: .pending, createdAt: now()
-        ))
-        let started = try journal.begin(.rollback, rotation: rotation.id, tokenID: landed.id)
-        do {
-            try await envshed.revoke(tokenID: landed.id, logger: journal.baseLogger)
-        } catch {
-            try journal.end(.rollback, rotation: rotation.id, tokenID: landed.id, outcome: .failed, since: started, detail: "\(error)")
-            return StepFailure(reason: "a token created without an answer (\(landed.id)) could not be revoked: \(error)")
+        let landed = tokens.filter { token in
+            guard let found = ManagedMarker.parse(token.description) else { return false }
+            return found.rotationID == marker.rotationID && found.attempt == marker.attempt
         }
-        if var token = try store.managedTokens(rotation: rotation.id).first(where: { $0.tokenID == landed.id }) {
-            token.status = .revoked
-            token.revokedAt = now()
+        for token in landed {
+            try store.save(ManagedToken(
+                tokenID: token.id, rotationID: rotation.id, origin: .created, name: token.name, fingerprint: nil,
+                expiresAt: token.expiresAt, serial: marker.serial, runID: journal.runID, status: .pending, createdAt: now()
+            ))
+            let started = try journal.begin(.rollback, rotation: rotation.id, tokenID: token.id)
+            do {
+                try await envshed.revoke(tokenID: token.id, logger: journal.baseLogger)
+            } catch {
+                try journal.end(.rollback, rotation: rotation.id, tokenID: token.id, outcome: .failed, since: started, detail: "\(error)")
+                return StepFailure(reason: "a token created without an answer (\(token.id)) could not be revoked: \(error)")
+            }
+            if var journaled = try store.managedTokens(rotation: rotation.id).first(where: { $0.tokenID == token.id }) {
+                journaled.status = .revoked
+                journaled.revokedAt = now()
+                try store.save(journaled)
+            }
+            try journal.end(.rollback, rotation: rotation.id, tokenID: token.id, outcome: .ok, since: started, detail: "revoked a token whose create answer was lost")
+        }
+        return nil
+    }
+
+    /// The new token's expiry as Envshed states it: the plan's arithmetic is only a guess (Envshed
+    /// may round it or cap it). A create answer without one is checked against the list.
+    private func expiry(of created: CreatedServiceToken, rotation: Rotation, startedAt: Date) async throws(StateError) -> Date {
+        if let expiresAt = created.token.expiresAt { return expiresAt }
+        let listed = try? await envshed.listTokens(logger: journal.baseLogger).first { $0.id == created.token.id }?.expiresAt
+        let expiresAt = listed ?? startedAt.addingTimeInterval(Double(rotation.expiresInDays) * 86_400)
+        journal.log(
+            .create, rotation: rotation.id, tokenID: created.token.id, outcome: .ok,
+            detail: listed != nil
+                ? "the create answer had no expiry; Envshed's list says \(Timestamp.format(expiresAt))"
+                : "neither the create answer nor the list gives an expiry; assuming \(rotation.expiresInDays) days (\(Timestamp.format(expiresAt)))"
+        )
+        if var token = try store.managedTokens(rotation: rotation.id).first(where: { $0.tokenID == created.token.id }) {
+            token.expiresAt = expiresAt
             try store.save(token)
         }
-        try journal.end(.rollback, rotation: rotation.id, tokenID: landed.id, outcome: .ok, since: started, detail: "revoked a token whose create answer was lost")
-        return nil
+        return expiresAt
+    }
+
+    /// Pulls the verify environment with the new token. nil when it works and has every expected key.
+    private func testPull(_ rotation: Rotation, token created: CreatedServiceToken, logger: Logger) async throws(StateError) -> (label: String, reason: String)? {
+        let verify = rotation.verify
+        let label = "envshed:\(verify.project)/\(verify.environment)"
+        let started = ContinuousClock.now
+        let result: Result<PullResult, EnvshedError>
+        do throws(EnvshedError) {
+            let pulled = try await envshed.pull(project: verify.project, environment: verify.environment, with: created.value, logger: logger)
+            let missing = verify.expectKeys.filter { !pulled.keys.contains($0) }
+            guard missing.isEmpty else {
+                throw EnvshedError.missingKeys(project: verify.project, environment: verify.environment, keys: missing)
+            }
+            result = .success(pulled)
+        } catch {
+            result = .failure(error)
+        }
+        let pull = Timed(result: result, since: started)
+        switch pull.result {
+        case .success(let pulled):
+            try journal.end(
+                .verify, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .ok, durationMS: pull.milliseconds,
+                detail: "test pull returned \(pulled.keys.count) keys\(pulled.version.map { " at version \($0)" } ?? "")"
+                    + (pulled.undecryptableKeys.isEmpty ? "" : "; Envshed could not decrypt \(pulled.undecryptableKeys.joined(separator: ", "))")
+            )
+            return nil
+        case .failure(let error):
+            try journal.end(.verify, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .failed, durationMS: pull.milliseconds, detail: "\(error)")
+            return (label, "\(error); the new token reached no target and is revoked")
+        }
     }
 
     /// Pushes to every target concurrently (the per-host budgets bound how many requests fly).
@@ -319,25 +369,9 @@ public struct RotationExecutor: Sendable {
         }
     }
 
-    /// The test pull with the new token and every target's read-back, concurrently.
-    private func verifyAll(
-        _ rotation: Rotation, token created: CreatedServiceToken, receipts: [(any SecretTarget, PushReceipt)], logger: Logger
-    ) async -> (pull: Timed<PullResult, EnvshedError>, readBacks: [Timed<TargetObservation, TargetError>]) {
-        let verify = rotation.verify
-        async let pull: Timed<PullResult, EnvshedError> = {
-            let started = ContinuousClock.now
-            do throws(EnvshedError) {
-                let pulled = try await envshed.pull(project: verify.project, environment: verify.environment, with: created.value, logger: logger)
-                let missing = verify.expectKeys.filter { !pulled.keys.contains($0) }
-                guard missing.isEmpty else {
-                    throw EnvshedError.missingKeys(project: verify.project, environment: verify.environment, keys: missing)
-                }
-                return Timed(result: .success(pulled), since: started)
-            } catch {
-                return Timed(result: .failure(error), since: started)
-            }
-        }()
-        let readBacks = await withTaskGroup(of: (Int, Timed<TargetObservation, TargetError>).self) { group in
+    /// Every target's read-back, concurrently.
+    private func readBackAll(_ receipts: [(any SecretTarget, PushReceipt)], logger: Logger) async -> [Timed<TargetObservation, TargetError>] {
+        await withTaskGroup(of: (Int, Timed<TargetObservation, TargetError>).self) { group in
             for (index, (writer, receipt)) in receipts.enumerated() {
                 group.addTask {
                     let started = ContinuousClock.now
@@ -350,7 +384,6 @@ public struct RotationExecutor: Sendable {
             }
             return await Self.ordered(group, count: receipts.count)
         }
-        return (await pull, readBacks)
     }
 
     /// A task group's results back in the order the tasks were added.
@@ -381,17 +414,22 @@ public struct RotationExecutor: Sendable {
         try store.saveDurably(targets: records, steps: steps)
     }
 
-    /// Every target holds the verified new token: it becomes current, everything it replaces is
-    /// superseded (revocable after the grace period). One transaction.
-    private func promote(_ attempt: inout Attempt, created: CreatedServiceToken, expiresAt: Date, verified: [String: TargetObservation]) throws(StateError) {
+    /// Every target holds the verified new token: it becomes current; everything it replaces that
+    /// a target may have held (the old token, a token of an interrupted attempt or one found
+    /// without a journal entry) is superseded and revocable after the grace period; a pending
+    /// token no target could hold stays pending and goes at once. One transaction.
+    /// - Returns: when the superseded tokens may be revoked.
+    private func promote(_ attempt: inout Attempt, created: CreatedServiceToken, expiresAt: Date, verified: [String: TargetObservation]) throws(StateError) -> Date {
         let rotation = attempt.decision.rotation
         let at = now()
         let revokeAfter = at.addingTimeInterval(Double(rotation.graceMinutes) * 60)
+        let heldBefore = TokenHoldings(rotation: rotation, records: try store.targets(rotation: rotation.id), currentTokenID: attempt.record.tokenID).held
         var tokens = try store.managedTokens(rotation: rotation.id)
         for index in tokens.indices {
             if tokens[index].tokenID == created.token.id {
                 tokens[index].status = .current
-            } else if tokens[index].status == .current {
+                tokens[index].expiresAt = expiresAt
+            } else if tokens[index].status == .current || (tokens[index].status == .pending && heldBefore.contains(tokens[index].tokenID)) {
                 tokens[index].status = .superseded
                 tokens[index].revokeAfter = revokeAfter
             }
@@ -421,6 +459,7 @@ public struct RotationExecutor: Sendable {
         attempt.record.lastRunAt = at
         attempt.record.rotatedAt = at
         try store.commit(record: attempt.record, tokens: tokens, targets: targets)
+        return revokeAfter
     }
 
     /// Changes one target's journal entry; a target without one starts from the current token.
@@ -465,14 +504,22 @@ public struct RotationExecutor: Sendable {
         return RotationOutcome(rotationID: rotation.id, result: .failed(failure), revokedTokenIDs: revoked, revocationErrors: attempt.revocationErrors)
     }
 
-    /// Envshed must answer with what was asked for; a token with another scope or permission
-    /// would be a silent privilege change.
+    /// Envshed must answer with what was asked for; a token with another scope, permission,
+    /// project or environment would be a silent privilege change (or a token for the wrong
+    /// environment pushed to every pipeline). A field the answer leaves out is not checked here:
+    /// the test pull then proves the token reads the rotation's environment.
     static func mismatch(_ token: ServiceToken, request: NewServiceToken) -> String? {
         if let scope = token.scope, scope != request.scope {
             return "Envshed created the token with scope \(scope.rawValue), not \(request.scope.rawValue)"
         }
         if let permission = token.permission, permission != request.permission {
             return "Envshed created the token with permission \(permission.rawValue), not \(request.permission.rawValue)"
+        }
+        if let project = token.projectID, project != (request.projectID ?? "") {
+            return "Envshed created the token for project \(project), not \(request.projectID ?? "the whole organization")"
+        }
+        if let environment = token.environmentID, environment != (request.environmentID ?? "") {
+            return "Envshed created the token for environment \(environment), not \(request.environmentID ?? "every environment of its scope")"
         }
         return nil
     }

@@ -15,6 +15,8 @@ public final class SQLiteStateStore: StateStore {
         path = directory + "/" + Self.fileName
         if readOnly {
             do {
+                try StatePaths.checkReadable(directory)
+                try Self.refuseSymlinks(path)
                 var configuration = Configuration()
                 configuration.readonly = true
                 database = try DatabaseQueue(path: path, configuration: configuration)
@@ -25,12 +27,13 @@ public final class SQLiteStateStore: StateStore {
         }
         do {
             try StatePaths.ensurePrivateDirectory(directory)
-            if !FileManager.default.fileExists(atPath: path) {
-                // Create it 0600 before SQLite does, so it never exists with a wider mode.
-                let descriptor = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
-                if descriptor >= 0 { close(descriptor) }
-            }
-            chmod(path, 0o600)
+            try Self.refuseSymlinks(path)
+            // Created 0600 before SQLite opens it, so it never exists with a wider mode; O_NOFOLLOW
+            // because SQLite itself would follow a link (GRDB offers no SQLITE_OPEN_NOFOLLOW).
+            let descriptor = open(path, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard descriptor >= 0 else { throw StateError(path: path, reason: String(cString: strerror(errno))) }
+            fchmod(descriptor, 0o600)
+            close(descriptor)
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
             // WAL with synchronous=NORMAL: a commit survives the process being killed (SIGKILL)
@@ -49,6 +52,14 @@ public final class SQLiteStateStore: StateStore {
             throw error
         } catch {
             throw StateError(path: path, reason: "\(error)")
+        }
+    }
+
+    /// The database and the files SQLite keeps beside it. The directory is checked to be writable
+    /// by this user only, so nobody else can plant a link between this check and the open.
+    private static func refuseSymlinks(_ path: String) throws(StateError) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            try StatePaths.refuseSymlink(path + suffix)
         }
     }
 
