@@ -418,6 +418,26 @@ struct RetryPolicyTests {
         #expect(sleeps.delays.isEmpty)
     }
 
+    @Test("a write answered 4xx after an attempt that got a 5xx or no answer is flagged as possibly applied; after a 429 it is not")
+    func uncertainAttemptIsRemembered() async throws {
+        let put = HTTPRequest(method: "PUT", url: URL(string: "https://gitlab.example/api/v4/projects/1/variables/K")!)
+        let afterServerError = try await Self.retrying(Self.sequence([502, 404]), sleep: SleepRecorder()).send(put)
+        #expect(afterServerError.status == 404 && afterServerError.followsUncertainAttempt)
+
+        let calls = Counter()
+        let dropsFirst = FakeTransport { request in
+            if calls.next() == 0 { throw TransportError.timedOut(request: request.summary, seconds: 30) }
+            return HTTPResponse(status: 400)
+        }
+        let afterTimeout = try await Self.retrying(dropsFirst, sleep: SleepRecorder()).send(put)
+        #expect(afterTimeout.status == 400 && afterTimeout.followsUncertainAttempt)
+
+        let afterRefusal = try await Self.retrying(Self.sequence([429, 404], headers: ["Retry-After": "1"]), sleep: SleepRecorder()).send(put)
+        #expect(afterRefusal.status == 404 && !afterRefusal.followsUncertainAttempt, "a 429 is a refusal: nothing was applied")
+        let firstTry = try await Self.retrying(Self.sequence([404]), sleep: SleepRecorder()).send(put)
+        #expect(!firstTry.followsUncertainAttempt)
+    }
+
     @Test("HostThrottle keeps the longest pause and forgets an expired one")
     func hostThrottle() async {
         let throttle = HostThrottle()

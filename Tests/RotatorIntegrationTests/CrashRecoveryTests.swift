@@ -85,7 +85,8 @@ struct CrashRecoveryTests {
             let pushLines = stopped.stderr.split(separator: "\n").filter { $0.contains("\"step\":\"push\"") }
             #expect(pushLines.count == 2 && pushLines.allSatisfy { $0.contains("\"outcome\":\"ok\"") }, "\(pushLines)")
             #expect(world.github.writes.filter(\.isAccepted).count == 2)
-            #expect(!world.envshed.requests.contains { $0.path.hasPrefix("/api/v1/secrets/") })
+            #expect(world.envshed.requests.filter { $0.path.hasPrefix("/api/v1/secrets/") }.count == 1, "one test pull, before the pushes")
+            #expect(!world.github.requests.contains { $0.method == "GET" && $0.path.contains("/actions/secrets/") && !$0.path.hasSuffix("/public-key") }, "no read-back started")
             #expect(!world.envshed.requests.contains { $0.method == "DELETE" })
             #expect(world.envshed.token(id: old.id)?.isLive == true)
             try await expectConvergence(world, adopted: [old.id], untouched: [], due: ["api-production-ci", "web-staging-ci"])

@@ -67,7 +67,7 @@ struct EmergencyRotationTests {
         }
     }
 
-    @Test("--revoke-old immediately: DELETE after the pushes, before the test pull")
+    @Test("--revoke-old immediately: test pull, then the pushes, then DELETE before the read-backs")
     func revokeImmediately() async throws {
         try await Scenario.with(allowingRevocationOfHeldTokens: true) { world in
             let leaked = try await rotatedOnce(world)
@@ -77,14 +77,15 @@ struct EmergencyRotationTests {
             let revoke = try #require(order.first("DELETE") { $0.hasSuffix(leaked.id) }, "\(order.requests)")
             let lastPUT = try #require(order.last("PUT", Self.secretPUT))
             let pull = try #require(order.first("GET", Self.pull))
-            #expect(lastPUT < revoke && revoke < pull, "expected PUT… < DELETE < test pull: \(order.requests)")
-            #expect(result.stderr.contains("right after the pushes, before the test pull"))
+            let firstReadBack = try #require(order.first("GET", Self.secretPUT))
+            #expect(pull < lastPUT && lastPUT < revoke && revoke < firstReadBack, "expected test pull < PUT… < DELETE < read-backs: \(order.requests)")
+            #expect(result.stderr.contains("right after the pushes (the test pull passed), before the read-backs"))
             #expect(world.outageViolations.isEmpty, "every GitHub target already held the (unverified) successor when the old token died")
             try expectRotatedAway(from: leaked, world)
         }
     }
 
-    @Test("--revoke-old after-verify (the default): DELETE after the test pull and every read-back; I1 holds")
+    @Test("--revoke-old after-verify (the default): test pull before the pushes, DELETE after every read-back; I1 holds")
     func revokeAfterVerify() async throws {
         try await Scenario.with { world in
             let leaked = try await rotatedOnce(world)
@@ -95,7 +96,8 @@ struct EmergencyRotationTests {
             let pull = try #require(order.first("GET", Self.pull))
             let lastReadBack = try #require(order.last("GET", Self.secretPUT))
             let lastPUT = try #require(order.last("PUT", Self.secretPUT))
-            #expect(lastPUT < pull && pull < revoke && lastReadBack < revoke, "expected PUTs < pull < read-backs < DELETE: \(order.requests)")
+            let firstPUT = try #require(order.first("PUT", Self.secretPUT))
+            #expect(pull < firstPUT && lastPUT < revoke && lastReadBack < revoke, "expected pull < PUTs < read-backs < DELETE: \(order.requests)")
             try expectRotatedAway(from: leaked, world)
         }
     }

@@ -56,7 +56,7 @@ struct FailureTests {
         }
     }
 
-    @Test("the test pull failing after the pushes: old token live, exit 1")
+    @Test("a new token failing its test pull reaches no target and is revoked at once; the old token stays live; exit 1")
     func pullFails() async throws {
         try await Scenario.with { world in
             let old = world.seedToken(expiresInDays: 5)
@@ -65,8 +65,12 @@ struct FailureTests {
             let result = try await world.rotator(["run", "--only", "api-production-ci"])
             #expect(result.exitCode == 1, "\(result.all)")
             #expect(result.stderr.contains("failed at verify of envshed:api/production"))
+            #expect(result.stderr.contains("the new token reached no target and is revoked"), "\(result.stderr)")
             #expect(world.envshed.token(id: old.id)?.isLive == true)
-            #expect(!world.envshed.requests.contains { $0.method == "DELETE" })
+            #expect(world.github.writes.isEmpty, "no target may see a token that failed its test pull")
+            let created = world.envshed.tokens.filter { $0.id != old.id }
+            #expect(created.count == 1 && created.allSatisfy { !$0.isLive }, "the new token is revoked: \(created.map(\.id))")
+            #expect(world.envshed.requests.filter { $0.method == "DELETE" }.count == 1)
         }
     }
 

@@ -122,7 +122,7 @@ struct RotationEndToEndTests {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
             }
             let steps = lines.compactMap { $0["step"] as? String }
-            #expect(steps == ["plan", "create", "push", "push", "verify", "verify", "verify", "revoke", "done"], "\(result.stderr)")
+            #expect(steps == ["plan", "create", "verify", "push", "push", "verify", "verify", "revoke", "done"], "\(result.stderr)")
             for line in lines where line["step"] as? String != "plan" && line["step"] as? String != "done" {
                 for key in ["run_id", "rotation", "step", "outcome", "duration_ms", "token_id"] {
                     #expect(line[key] != nil, "missing \(key) in \(line)")

@@ -17,7 +17,7 @@ extension RotatorCommand {
 
                 --emergency skips the grace period and is required for --revoke-old first \
                 (revoke the old token before anything else: pipelines fail until the push \
-                completes) and immediately (right after the pushes, before verification). \
+                completes) and immediately (right after the pushes, before the read-backs; the test pull comes before any push). \
                 Exit codes as `run`.
                 """
         )

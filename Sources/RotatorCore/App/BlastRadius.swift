@@ -31,7 +31,7 @@ struct BlastRadius {
         case .first:
             return "\(current.id) FIRST, before anything else: CI pipelines and pods that use it fail until the push to every target completes"
         case .immediately:
-            return "\(current.id) right after the pushes, before the test pull and read-backs: a target whose push fails is left without a working token"
+            return "\(current.id) right after the pushes (the new token has passed its test pull), before the read-backs: a target whose push fails is left without a working token"
         case .afterVerify:
             let grace = request.emergency || rotation.graceMinutes == 0 ? "" : ", after \(rotation.graceMinutes) min of grace"
             return "\(current.id) once every target holds the new token and it passed verification\(grace)"

@@ -7,7 +7,7 @@ public enum RevokeOldMode: String, Sendable, CaseIterable {
     /// Before anything else: the leaked token dies now; pipelines that use it fail until the push
     /// completes.
     case first
-    /// Right after the pushes, before the test pull and the read-backs.
+    /// Right after the pushes, before the read-backs (the test pull has already passed).
     case immediately
     /// Once every target holds the verified new token (and the grace period is over): the normal path.
     case afterVerify = "after-verify"
@@ -31,7 +31,7 @@ struct EmergencyRevocation {
         }
         let when = mode == .first
             ? "before anything else: CI pipelines that use it fail until the push completes"
-            : "right after the pushes, before verification"
+            : "right after the pushes (the test pull passed), before the read-backs"
         let started = try journal.begin(.revoke, rotation: rotation, tokenID: old.id, detail: "emergency --revoke-old \(mode.rawValue)")
         let existed: Bool
         do {

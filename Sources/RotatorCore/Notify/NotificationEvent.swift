@@ -139,7 +139,7 @@ extension NotificationEvent {
     static func emergencyStarted(runID: String, rotate: RotateContext, plan: Plan, currentTokenID: String?, targets: [String]) -> NotificationEvent {
         let when = switch rotate.revokeOld {
         case .first: "revoking the old token \(currentTokenID ?? "(none)") FIRST: CI pipelines that use it fail until the push completes"
-        case .immediately: "revoking the old token \(currentTokenID ?? "(none)") right after the pushes, before verification"
+        case .immediately: "revoking the old token \(currentTokenID ?? "(none)") right after the pushes, before the read-backs"
         case .afterVerify: "revoking the old token \(currentTokenID ?? "(none)") once every target holds the verified new token, without grace"
         }
         return NotificationEvent(

@@ -5,6 +5,10 @@ public struct HTTPResponse: Sendable {
     /// Header names are lower-cased so lookups do not depend on the server's spelling.
     public var headers: [String: String]
     public var body: Data
+    /// Set by `RetryingTransport` when an earlier attempt of this request got no answer or a 5xx:
+    /// that attempt may have been applied, whatever this final answer says. A write answered 4xx
+    /// after a timeout may well have landed (docs/crash-safety.md, "retries").
+    public var followsUncertainAttempt = false
 
     public init(status: Int, headers: [String: String] = [:], body: Data = Data()) {
         self.status = status

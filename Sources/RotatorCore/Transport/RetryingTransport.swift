@@ -25,11 +25,21 @@ public struct RetryingTransport: HTTPTransport {
         self.sleep = sleep
     }
 
+    /// No answer, or a server error: the server may have carried the request out. A 429 or a
+    /// rate-limit 403 is a refusal: nothing was applied.
+    static func mayHaveBeenApplied(_ outcome: RetryPolicy.Outcome) -> Bool {
+        switch outcome {
+        case .failure: true
+        case .response(let response): response.status >= 500
+        }
+    }
+
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         // host:port, so that two services on one host (loopback emulators) pause independently.
         let host = BudgetedTransport.key(request.url.host, request.url.port)
         let started = ContinuousClock.now
         var attempt = 1
+        var uncertain = false
         while true {
             let pause = await throttle.wait(for: host)
             if pause > .zero { try await sleep(pause) }
@@ -44,7 +54,8 @@ public struct RetryingTransport: HTTPTransport {
                 random: Double.random(in: 0..<1)
             )
             switch (decision, outcome) {
-            case (.done, .response(let response)):
+            case (.done, .response(var response)):
+                response.followsUncertainAttempt = uncertain
                 return response
             case (.done, .failure(let error)):
                 throw error
@@ -60,6 +71,7 @@ public struct RetryingTransport: HTTPTransport {
                 } else {
                     try await sleep(delay)
                 }
+                if Self.mayHaveBeenApplied(outcome) { uncertain = true }
                 attempt += 1
             }
         }

@@ -20,6 +20,8 @@ struct GitHubSecretWriter {
         let startedAt = Date()
         var key = try await publicKey(logger: logger)
         var response = try await put(value, key: key, extraFields: extraFields, logger: logger)
+        // An attempt before the stale-key answer may have landed (RetryingTransport says so).
+        let uncertain = response.followsUncertainAttempt
         if response.status == 422, Self.isStaleKey(response) {
             // The scope's key was rotated since we fetched it: fetch it again, once.
             await client.publicKeys.invalidate(scopePath)
@@ -31,7 +33,7 @@ struct GitHubSecretWriter {
         case 204, 200: return PushReceipt(startedAt: startedAt, created: false)
         default:
             var error = client.failure(response, target: target, operation: putOperation)
-            error.mayHaveWritten = response.status >= 500
+            error.mayHaveWritten = response.status >= 500 || response.followsUncertainAttempt || uncertain
             throw error
         }
     }

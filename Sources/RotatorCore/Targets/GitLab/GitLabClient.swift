@@ -78,7 +78,7 @@ public struct GitLabClient: Sendable {
         }
         return TargetError(
             provider: .gitlab, target: target.label, operation: operation, status: response.status, message: message, hint: hint,
-            mayHaveWritten: response.status >= 500
+            mayHaveWritten: response.status >= 500 || response.followsUncertainAttempt
         )
     }
 

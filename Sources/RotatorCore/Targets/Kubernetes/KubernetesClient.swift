@@ -75,7 +75,7 @@ public struct KubernetesClient: Sendable {
         }
         return TargetError(
             provider: .kubernetes, target: target.label, operation: operation, status: response.status,
-            message: reason.map { "\($0): \(message)" } ?? message, hint: hint, mayHaveWritten: response.status >= 500
+            message: reason.map { "\($0): \(message)" } ?? message, hint: hint, mayHaveWritten: response.status >= 500 || response.followsUncertainAttempt
         )
     }
 }
