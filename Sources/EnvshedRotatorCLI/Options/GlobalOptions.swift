@@ -13,7 +13,7 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp(
         "Where the state database and the lock live.",
-        discussion: "Default: the plan's state_dir, else $STATE_DIRECTORY (systemd), else ./.envshed-rotator.",
+        discussion: "Default: the plan's state_dir, else $STATE_DIRECTORY (systemd), else /var/lib/envshed-rotator. It must be owned by you and writable by nobody else.",
         valueName: "path"
     ))
     var stateDir: String?
