@@ -152,6 +152,22 @@ struct KubernetesSharedSecretTests {
         }
     }
 
+    @Test("a Deployment restart applied but whose answer is lost is sent again with the same timestamp: one rollout")
+    func restartRetried() async throws {
+        try await Scenario.with { world in
+            let old = world.seedToken(expiresInDays: 3)
+            try world.writePlan(world.targetsPlan(adopt: old.id, targets: ["kubernetes: { namespace: api, secret: shared, key: TOKEN_A, restart: deployment/api }"]))
+            world.kubernetes.inject(.applyThenDrop(method: "PATCH", pathContains: "/deployments/api"))
+            let result = try await world.rotator(["run"])
+            #expect(result.exitCode == 0, "\(result.all)")
+            let restarts = world.kubernetes.requests.filter { $0.method == "PATCH" && $0.path.hasSuffix("/deployments/api") }
+            #expect(restarts.count == 2, "the lost answer is retried")
+            // The same annotation value twice changes the pod template once: one rollout, not two.
+            #expect(world.kubernetes.deployment(namespace: "api", name: "api")?.generation == 2)
+            #expect(world.token(withValue: Self.value(world, "TOKEN_A"))?.isLive == true)
+        }
+    }
+
     @Test("an apply answered 502, then one applied but whose answer is lost, are retried; every key ends current")
     func applyRetried() async throws {
         try await Scenario.with { world in
