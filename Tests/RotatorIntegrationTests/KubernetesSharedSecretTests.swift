@@ -44,8 +44,8 @@ struct KubernetesSharedSecretTests {
             """
     }
 
-    /// Seeds one due token per rotation and writes the plan of all three.
-    static func dueWorld(_ world: Scenario) throws -> [String: (id: String, value: String)] {
+    /// Seeds one due token per rotation and writes the plan of them all.
+    static func dueWorld(_ world: Scenario, _ rotations: [(id: String, key: String)] = rotations) throws -> [String: (id: String, value: String)] {
         var old: [String: (id: String, value: String)] = [:]
         for (id, _) in rotations { old[id] = world.seedToken(expiresInDays: 3) }
         try world.writePlan(plan(world, rotations: rotations, adopt: old.mapValues(\.id)))
@@ -66,7 +66,8 @@ struct KubernetesSharedSecretTests {
         world.kubernetes.secretValue(namespace: "api", name: "shared", key: key)
     }
 
-    /// Every key holds the live current token of its rotation, and the three are different.
+    /// Every key holds the live current token of its rotation, each a different one, and is owned
+    /// by its own manager alone (`envshed-rotator/KEY`, or a 128-byte name for a long key).
     static func expectEveryKeyCurrent(
         _ world: Scenario, _ rotations: [(String, String)] = rotations, sourceLocation: SourceLocation = #_sourceLocation
     ) {
@@ -78,7 +79,9 @@ struct KubernetesSharedSecretTests {
             #expect(current?.isLive == true, "\(rotation) has no live token", sourceLocation: sourceLocation)
             #expect(held == current?.value, "\(key) does not hold \(rotation)'s current token", sourceLocation: sourceLocation)
             if let held { seen.insert(held) }
-            #expect(world.kubernetes.secret(namespace: "api", name: "shared")?.owners(of: key) == ["envshed-rotator/\(key)"], sourceLocation: sourceLocation)
+            let owners = world.kubernetes.secret(namespace: "api", name: "shared")?.owners(of: key) ?? []
+            let expected = "envshed-rotator/\(key)"
+            #expect(owners.count == 1 && (expected.utf8.count <= 128 ? owners == [expected] : owners.first?.utf8.count == 128), "\(owners)", sourceLocation: sourceLocation)
         }
         #expect(seen.count == rotations.count, "each key holds its own rotation's token", sourceLocation: sourceLocation)
     }
@@ -105,6 +108,20 @@ struct KubernetesSharedSecretTests {
             Self.expectEveryKeyCurrent(world)
             #expect(Self.value(world, "OTHER") == "keep-me")
             try world.expectNoSecretsLeaked([first, second])
+        }
+    }
+
+    @Test("two keys too long for a 128-byte field manager, alike in their first 150 characters, get managers of their own")
+    func longKeys() async throws {
+        try await Scenario.with { world in
+            let stem = String(repeating: "k", count: 150)
+            let rotations = [("kube-a", stem + "_A"), ("kube-b", stem + "_B")]
+            _ = try Self.dueWorld(world, rotations)
+            let result = try await world.rotator(["run"])
+            #expect(result.exitCode == 0, "\(result.all)")
+            Self.expectEveryKeyCurrent(world, rotations)
+            let managers = world.kubernetes.secret(namespace: "api", name: "shared")?.managedFields.map(\.manager) ?? []
+            #expect(Set(managers).count == 2 && managers.allSatisfy { $0.hasPrefix("envshed-rotator/" + stem.prefix(20)) }, "\(managers)")
         }
     }
 
