@@ -8,18 +8,30 @@ import Synchronization
 ///
 /// It is as strict as the API server where the rotator could go wrong: bearer auth (401 `Status`),
 /// apply only with `Content-Type: application/apply-patch+yaml` (415 otherwise) and a
-/// `fieldManager` (400 otherwise), `data` values that must be base64, and — stricter than a real
-/// cluster, on purpose — `stringData` refused with a 422 explaining that the bot must use `data`
-/// (apply does not prune `stringData` keys). Apply creates a missing Secret (201) and merges keys
-/// into an existing one (200), tracking which field manager owns each key; immutable Secrets
-/// refuse changes; every change bumps `resourceVersion`. Apply bodies are read as JSON (valid YAML).
+/// `fieldManager` of at most 128 printable bytes (422 otherwise), `force` only on apply (422),
+/// `data` values that must be base64, and — stricter than a real cluster, on purpose —
+/// `stringData` refused with a 422 explaining that the bot must use `data` (apply does not prune
+/// `stringData` keys). Apply creates a missing Secret (201) and updates an existing one (200)
+/// with server-side apply's field ownership of the `data` keys, as documented in
+/// https://kubernetes.io/docs/reference/using-api/server-side-apply/: `metadata.managedFields`
+/// per manager and operation; a key a manager applied before and leaves out now is removed
+/// unless another manager owns it (pruning); changing a key another manager owns is a 409
+/// `Conflict` naming that manager unless `force=true`, which takes the key over; applying the
+/// value a key already has makes the manager a co-owner. Immutable Secrets refuse changes; every
+/// change bumps `resourceVersion`. Apply bodies are read as JSON (valid YAML).
 public final class KubernetesEmulator: ControllableEmulator {
-    /// A Secret as stored: decoded values, the manager of each key.
+    /// A Secret as stored: decoded values, who owns which key.
     public struct StoredSecret: Sendable {
         public var data: [String: Data]
-        public var managers: [String: String]
+        /// Sorted by manager, then operation; no entry is empty.
+        public var managedFields: [KubernetesManagedFieldsEntry]
         public var immutable: Bool
         public var resourceVersion: Int
+
+        /// The managers that own `data.<key>`, whatever their operation.
+        public func owners(of key: String) -> Set<String> {
+            Set(managedFields.filter { $0.keys.contains(key) }.map(\.manager))
+        }
     }
 
     /// A Deployment as stored: just what a restart changes.
@@ -38,6 +50,8 @@ public final class KubernetesEmulator: ControllableEmulator {
     }
 
     private static let applyContentType = "application/apply-patch+yaml"
+    /// `FieldManagerMaxLength` of apimachinery's `PatchOptions` validation, in bytes.
+    public static let fieldManagerMaxLength = 128
     private static let mergeContentTypes = ["application/strategic-merge-patch+json", "application/merge-patch+json"]
 
     private let acceptedTokens: Set<String>
@@ -56,13 +70,18 @@ public final class KubernetesEmulator: ControllableEmulator {
         _ = state.withLock { $0.namespaces.insert(name) }
     }
 
-    /// Seeds a Secret owned by another manager (`kubectl`), as if created by hand.
-    public func addSecret(namespace: String, name: String, data: [String: String], immutable: Bool = false) {
+    /// Seeds a Secret whose keys are all owned by `manager`: by default as `kubectl apply`
+    /// (client-side) leaves it; `.apply` seeds what an earlier server-side apply left.
+    public func addSecret(
+        namespace: String, name: String, data: [String: String], immutable: Bool = false,
+        manager: String = "kubectl-client-side-apply", operation: KubernetesManagedFieldsEntry.Operation = .update
+    ) {
         state.withLock { state in
             state.namespaces.insert(namespace)
             state.resourceVersion += 1
             state.secrets["\(namespace)/\(name)"] = StoredSecret(
-                data: data.mapValues { Data($0.utf8) }, managers: data.mapValues { _ in "kubectl-client-side-apply" },
+                data: data.mapValues { Data($0.utf8) },
+                managedFields: data.isEmpty ? [] : [KubernetesManagedFieldsEntry(manager: manager, operation: operation, keys: Set(data.keys))],
                 immutable: immutable, resourceVersion: state.resourceVersion
             )
         }
@@ -193,7 +212,7 @@ public final class KubernetesEmulator: ControllableEmulator {
         case ("GET", .deployment(let namespace, let name)?):
             return try readDeployment(namespace: namespace, name: name)
         case ("PATCH", .deployment(let namespace, let name)?):
-            return try await patchDeployment(request, namespace: namespace, name: name)
+            return try await patchDeployment(request, namespace: namespace, name: name, query: query)
         case (_, _?):
             throw Self.status(405, reason: "MethodNotAllowed", "the server does not allow this method on the requested resource")
         case (_, nil):
@@ -212,9 +231,7 @@ public final class KubernetesEmulator: ControllableEmulator {
                 "the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml (this emulator accepts only server-side apply for Secrets)"
             )
         }
-        guard let manager = query["fieldManager"], !manager.isEmpty else {
-            throw Self.status(400, reason: "BadRequest", "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
-        }
+        let manager = try Self.validFieldManager(query, apply: true)
         let force = query["force"] == "true"
         let object = try await Self.jsonObjectBody(of: request)
         guard object["apiVersion"]?.stringValue == "v1", object["kind"]?.stringValue == "Secret" else {
@@ -246,31 +263,114 @@ public final class KubernetesEmulator: ControllableEmulator {
                 throw Self.status(404, reason: "NotFound", "namespaces \"\(namespace)\" not found")
             }
             let id = "\(namespace)/\(name)"
-            var secret = state.secrets[id] ?? StoredSecret(data: [:], managers: [:], immutable: false, resourceVersion: 0)
             let created = state.secrets[id] == nil
-            let conflicts = values.keys.filter { key in secret.managers[key].map { $0 != manager } ?? false }.sorted()
-            if !force, !conflicts.isEmpty {
-                throw Self.status(
-                    409, reason: "Conflict",
-                    "Apply failed with \(conflicts.count) conflict(s): " + conflicts.map { "conflict with \"\(secret.managers[$0] ?? "")\": .data.\($0)" }.joined(separator: ", ")
-                )
-            }
-            let changed = values.contains { secret.data[$0.key] != $0.value }
-            if secret.immutable, changed {
+            let before = state.secrets[id] ?? StoredSecret(data: [:], managedFields: [], immutable: false, resourceVersion: 0)
+            let after = try Self.apply(values, by: manager, force: force, to: before)
+            if before.immutable, after.data != before.data {
                 throw Self.status(422, reason: "Invalid", "Secret \"\(name)\" is invalid: data: Forbidden: field is immutable when `immutable` is set")
             }
-            for (key, value) in values {
-                secret.data[key] = value
-                secret.managers[key] = manager
-            }
-            if created || changed {
+            var stored = after
+            if created || after.data != before.data || after.managedFields != before.managedFields {
                 state.resourceVersion += 1
-                secret.resourceVersion = state.resourceVersion
+                stored.resourceVersion = state.resourceVersion
             }
-            state.secrets[id] = secret
-            return (created, secret)
+            state.secrets[id] = stored
+            return (created, stored)
         }
         return JSONResponse(status: created ? 201 : 200, json: Self.json(secret: stored, namespace: namespace, name: name))
+    }
+
+    /// Server-side apply of `values` (the whole of `data` the manager wants) to `secret`: conflicts,
+    /// force, shared ownership and pruning as in
+    /// https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts and
+    /// https://kubernetes.io/docs/reference/using-api/server-side-apply/#field-management.
+    private static func apply(
+        _ values: [String: Data], by manager: String, force: Bool, to secret: StoredSecret
+    ) throws(EmulatorRejection) -> StoredSecret {
+        let isApplier = { (entry: KubernetesManagedFieldsEntry) in entry.manager == manager && entry.operation == .apply }
+        // A conflict is a change to a field that another manager owns; applying the value the
+        // field already has is not a change, and makes the applier a co-owner.
+        let changed = Set(values.filter { secret.data[$0.key] != $0.value }.keys)
+        var conflicts: [(entry: KubernetesManagedFieldsEntry, key: String)] = []
+        for entry in secret.managedFields where !isApplier(entry) {
+            for key in entry.keys.intersection(changed).sorted() { conflicts.append((entry, key)) }
+        }
+        if !conflicts.isEmpty, !force {
+            throw conflict(conflicts)
+        }
+        var result = secret
+        result.managedFields = secret.managedFields.map { entry in
+            var entry = entry
+            // Force moves only the conflicting fields to the applier.
+            if !isApplier(entry) { entry.keys.subtract(conflicts.filter { $0.entry == entry }.map(\.key)) }
+            return entry
+        }
+        let previous = secret.managedFields.first(where: isApplier)?.keys ?? []
+        result.managedFields.removeAll(where: isApplier)
+        let ownedByOthers = result.managedFields.reduce(into: Set<String>()) { $0.formUnion($1.keys) }
+        for key in previous.subtracting(values.keys) where !ownedByOthers.contains(key) {
+            result.data[key] = nil
+        }
+        for (key, value) in values { result.data[key] = value }
+        result.managedFields.append(KubernetesManagedFieldsEntry(manager: manager, operation: .apply, keys: Set(values.keys)))
+        result.managedFields.removeAll { $0.keys.isEmpty }
+        result.managedFields.sort { ($0.manager, $0.operation.rawValue) < ($1.manager, $1.operation.rawValue) }
+        return result
+    }
+
+    /// The API server's apply conflict (`NewConflictError` in apimachinery's managedfields): 409,
+    /// reason `Conflict`, one `FieldManagerConflict` cause per field.
+    private static func conflict(_ conflicts: [(entry: KubernetesManagedFieldsEntry, key: String)]) -> EmulatorRejection {
+        let message: String
+        if conflicts.count == 1 {
+            message = "Apply failed with 1 conflict: conflict with \(conflicts[0].entry.conflictName): .data.\(conflicts[0].key)"
+        } else {
+            let byManager = Dictionary(grouping: conflicts, by: \.entry.conflictName)
+            let lines = byManager.keys.sorted().flatMap { manager in
+                ["conflicts with \(manager):"] + (byManager[manager] ?? []).map { "- .data.\($0.key)" }
+            }
+            message = "Apply failed with \(conflicts.count) conflicts: " + lines.joined(separator: "\n")
+        }
+        let causes = conflicts.map { conflict in
+            JSONValue.object([
+                "reason": .string("FieldManagerConflict"),
+                "message": .string("conflict with \(conflict.entry.conflictName)"),
+                "field": .string(".data.\(conflict.key)"),
+            ])
+        }
+        return EmulatorRejection(response: JSONResponse(status: 409, json: .object([
+            "kind": .string("Status"),
+            "apiVersion": .string("v1"),
+            "metadata": .object([:]),
+            "status": .string("Failure"),
+            "message": .string(message),
+            "reason": .string("Conflict"),
+            "details": .object(["causes": .array(causes)]),
+            "code": .integer(409),
+        ])))
+    }
+
+    /// `ValidatePatchOptions` of apimachinery: a manager is required for apply, at most 128
+    /// bytes, printable; `force` only on apply. Answered 422 `Invalid`, as the API server does.
+    private static func validFieldManager(_ query: [String: String], apply: Bool) throws(EmulatorRejection) -> String {
+        let manager = query["fieldManager"] ?? ""
+        var problems: [String] = []
+        if apply, manager.isEmpty {
+            problems.append("fieldManager: Required value: is required for apply patch")
+        }
+        if !apply, query["force"] != nil {
+            problems.append("force: Forbidden: may not be specified for non-apply patch")
+        }
+        if manager.utf8.count > fieldManagerMaxLength {
+            problems.append("fieldManager: Too long: may not be more than \(fieldManagerMaxLength) bytes")
+        }
+        if let bad = manager.unicodeScalars.first(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }) {
+            problems.append("fieldManager: Invalid value: invalid character U+\(String(bad.value, radix: 16, uppercase: true))")
+        }
+        guard problems.isEmpty else {
+            throw status(422, reason: "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: " + problems.joined(separator: ", "))
+        }
+        return manager
     }
 
     private func readSecret(namespace: String, name: String) throws(EmulatorRejection) -> JSONResponse {
@@ -282,11 +382,14 @@ public final class KubernetesEmulator: ControllableEmulator {
 
     /// `PATCH …/deployments/{name}` with a strategic-merge or JSON merge patch: only the pod
     /// template's annotations are merged (what a rollout restart changes).
-    private func patchDeployment(_ request: Request, namespace: String, name: String) async throws(EmulatorRejection) -> JSONResponse {
+    private func patchDeployment(_ request: Request, namespace: String, name: String, query: [String: String]) async throws(EmulatorRejection)
+        -> JSONResponse
+    {
         let contentType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let contentType, Self.mergeContentTypes.contains(contentType) else {
             throw Self.status(415, reason: "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: \(Self.mergeContentTypes.joined(separator: ", "))")
         }
+        _ = try Self.validFieldManager(query, apply: false)
         let patch = try await Self.jsonObjectBody(of: request)
         var annotations: [String: String] = [:]
         if case .object(let spec)? = patch["spec"], case .object(let template)? = spec["template"],
@@ -334,7 +437,7 @@ public final class KubernetesEmulator: ControllableEmulator {
                 "name": .string(name),
                 "namespace": .string(namespace),
                 "resourceVersion": .string(String(secret.resourceVersion)),
-                "managedFields": .array(Set(secret.managers.values).sorted().map { .object(["manager": .string($0), "operation": .string("Apply")]) }),
+                "managedFields": .array(secret.managedFields.map(\.json)),
             ]),
             "data": .object(secret.data.mapValues { .string($0.base64EncodedString()) }),
         ])

@@ -78,7 +78,7 @@ struct TargetEmulatorSelfTests {
         let unauthorized = try await LoopbackClient(base: server.baseURL, headers: [:]).send("GET", path)
         #expect(unauthorized.status == 401 && unauthorized.object["kind"] as? String == "Status" && unauthorized.object["reason"] as? String == "Unauthorized")
         #expect(try await client.send("PATCH", path + "?fieldManager=t", json: apply, contentType: "application/merge-patch+json").status == 415)
-        #expect(try await client.send("PATCH", path, json: apply, contentType: "application/apply-patch+yaml").status == 400)
+        #expect(try await client.send("PATCH", path, json: apply, contentType: "application/apply-patch+yaml").status == 422)
         var withStringData = apply
         withStringData["stringData"] = ["K": "plain"]
         let refused = try await client.send("PATCH", path + "?fieldManager=t", json: withStringData, contentType: "application/apply-patch+yaml")
@@ -177,7 +177,7 @@ struct TargetEmulatorSelfTests {
 }
 
 /// A bare URLSession client for the emulators.
-private struct LoopbackClient {
+struct LoopbackClient {
     struct Answer {
         let status: Int
         let body: Data

@@ -128,7 +128,7 @@ struct TargetsEndToEndTests {
             let value = try #require(world.kubernetes.secretValue(namespace: "api", name: "envshed", key: "ENVSHED_TOKEN"))
             #expect(world.token(withValue: value)?.isLive == true)
             #expect(world.kubernetes.secretValue(namespace: "api", name: "envshed", key: "OTHER") == "keep-me")
-            #expect(world.kubernetes.secret(namespace: "api", name: "envshed")?.managers["ENVSHED_TOKEN"] == "envshed-rotator")
+            #expect(world.kubernetes.secret(namespace: "api", name: "envshed")?.owners(of: "ENVSHED_TOKEN") == ["envshed-rotator/ENVSHED_TOKEN"])
             #expect(world.kubernetes.secretValue(namespace: "api", name: "envshed-new", key: "token") == value, "a missing Secret is created")
             let restarted = try #require(world.kubernetes.deployment(namespace: "api", name: "api")?.templateAnnotations["kubectl.kubernetes.io/restartedAt"])
             #expect(restarted.hasSuffix("Z") && restarted.count == 20, "RFC 3339, whole seconds: \(restarted)")

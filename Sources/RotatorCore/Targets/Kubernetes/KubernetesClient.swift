@@ -4,7 +4,8 @@ import Logging
 /// The Kubernetes API as the Secret targets use it: bearer auth (when there is a token), JSON
 /// answers, `Status` errors turned into `TargetError` naming the RBAC verbs that are missing.
 public struct KubernetesClient: Sendable {
-    /// The field manager of every write: `kubectl get secret -o yaml --show-managed-fields` shows it.
+    /// The field manager of the Deployment restarts (Secrets are applied under the per-key
+    /// `KubernetesFieldManager`): `kubectl get deployment -o yaml --show-managed-fields` shows it.
     static let fieldManager = "envshed-rotator"
 
     private let transport: any HTTPTransport
@@ -25,7 +26,10 @@ public struct KubernetesClient: Sendable {
         var headers = ["Accept": "application/json", "User-Agent": UserAgent.value]
         endpoint.token?.withRevealed { headers["Authorization"] = "Bearer \($0)" }
         if let contentType { headers["Content-Type"] = contentType }
-        let request = HTTPRequest(method: method, url: url, headers: headers, body: body)
+        // The only PATCHes sent are a server-side apply of the whole intended state of one key and
+        // a merge patch setting one annotation to a value fixed before the first attempt: sending
+        // either again leaves the object as one send would, so they are retried like PUT.
+        let request = HTTPRequest(method: method, url: url, headers: headers, body: body, isIdempotent: method == "PATCH" ? true : nil)
         let started = ContinuousClock.now
         let response: HTTPResponse
         do {

@@ -1,12 +1,13 @@
 import Foundation
 import Logging
 
-/// One key of a Kubernetes Secret, written with server-side apply: the bot's field manager owns
-/// only `data.<key>`, other keys stay as they are, and a missing Secret is created. Values go in
-/// `data` (base64), never `stringData` (which apply does not prune). With `restart:`, the
-/// Deployment's pod template gets `kubectl.kubernetes.io/restartedAt`, as `kubectl rollout
-/// restart` does, so pods that read the token from an environment variable restart with it.
-/// Verified by reading `data.<key>` back. A 409 is retried, at most three attempts in all.
+/// One key of a Kubernetes Secret, written with server-side apply under the target's own field
+/// manager (`KubernetesFieldManager`), which owns only `data.<key>`: other keys, whoever wrote
+/// them, stay as they are, and a missing Secret is created. Values go in `data` (base64), never
+/// `stringData` (which apply does not prune). With `restart:`, the Deployment's pod template gets
+/// `kubectl.kubernetes.io/restartedAt`, as `kubectl rollout restart` does, so pods that read the
+/// token from an environment variable restart with it. Verified by reading `data.<key>` back.
+/// A 409 is retried, at most three attempts in all.
 struct KubernetesSecretTarget: SecretTarget {
     static let maxAttempts = 3
     static let restartAnnotation = "kubectl.kubernetes.io/restartedAt"
@@ -38,7 +39,16 @@ struct KubernetesSecretTarget: SecretTarget {
         value.withRevealed { object["data"] = [secret.key: Data($0.utf8).base64EncodedString()] }
         // A JSON document is valid YAML; the apply content type is what makes it server-side apply.
         let body = Data(JSONLine.encode(object).utf8)
-        let path = "\(secretPath)?fieldManager=\(KubernetesClient.fieldManager)&force=true"
+        // `force=true` takes `data.<key>` from whichever manager owns it, and only that field: the
+        // plan says this target owns the key. That is what migration needs: releases before the
+        // per-key managers applied every key under the one manager `envshed-rotator`, and a Secret
+        // made with `kubectl create secret` is owned by `kubectl-create`; without force, the first
+        // apply would fail with a 409 until someone edited managedFields by hand. Forcing cannot
+        // delete anything: pruning only removes fields the applying manager owned and now leaves
+        // out, and this manager only ever applies its one key; the managers it takes the key from
+        // keep every other field they own.
+        let manager = KubernetesFieldManager.name(forKey: secret.key)
+        let path = "\(secretPath)?fieldManager=\(URLJoin.segment(manager))&force=true"
         let response = try await withConflictRetry(operation: "apply secret", logger: logger) { () async throws(TargetError) in
             try await client.send("PATCH", path, body: body, contentType: "application/apply-patch+yaml", target: target, operation: "apply secret", logger: logger)
         }
@@ -77,7 +87,9 @@ struct KubernetesSecretTarget: SecretTarget {
     }
 
     /// What `kubectl rollout restart deployment/NAME` sends: a strategic merge patch of the pod
-    /// template's `restartedAt` annotation, which makes the Deployment roll its pods.
+    /// template's `restartedAt` annotation, which makes the Deployment roll its pods. A merge
+    /// patch is an update, not an apply: it never prunes, so every target shares one manager here.
+    /// The timestamp is fixed before the first attempt, so a retried patch writes the same value.
     private func restart(_ deployment: String, logger: Logger) async throws(TargetError) {
         let operation = "restart deployment/\(deployment)"
         let patch: [String: Any] = [
