@@ -64,7 +64,7 @@ enum EnvshedAPIAssumptions {
     /// `hasMore` / `hasNextPage` are checked against what was read: a list that says more follows
     /// but not where, or that is shorter than its stated total, is incomplete.
     static func listPage(_ json: Any, linkHeader: String?) -> EnvshedListPage {
-        var page = EnvshedListPage(next: LinkHeader.target(linkHeader, relation: "next").map { .link($0) }, total: nil, hasMore: false)
+        var page = EnvshedListPage(next: LinkHeader.target(linkHeader, relation: "next").map { EnvshedListPage.Next.link($0) }, total: nil, hasMore: false)
         guard let object = json as? [String: Any] else { return page }
         let containers = [object] + paginationContainers.compactMap { value(object, $0) as? [String: Any] }
         for container in containers {

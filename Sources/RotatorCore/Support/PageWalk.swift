@@ -5,8 +5,9 @@ import Foundation
 /// stops with a problem instead of an answer when the pages cannot all have been read: more pages
 /// than `limit`, a next link that points at a page already read, or one that leaves the API.
 struct PageWalk {
-    /// Enough for 10,000 items at 100 a page; a longer list is more likely a server looping.
-    static let defaultLimit = 100
+    /// 100,000 items at 100 a page, 20,000 at Envshed's unknown page size if it is 20: a longer
+    /// list is more likely a server looping than a real org.
+    static let defaultLimit = 1000
 
     let base: URL
     let limit: Int
