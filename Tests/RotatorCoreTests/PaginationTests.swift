@@ -52,11 +52,14 @@ struct PaginationTests {
     @Test("Envshed: a page that says more follows but not where, or a total larger than what was read, is an incomplete list")
     func envshedTruncated() async throws {
         let tokens = (0..<5).map { Self.tokenObject(index: $0, revoked: false) }
-        let hasMore = ScriptedTransport { _ in Self.json(["serviceTokens": tokens, "hasMore": true]) }
+        let hasMoreBody = Self.body(["serviceTokens": tokens, "hasMore": true])
+        let hasMore = ScriptedTransport { _ in HTTPResponse(status: 200, body: hasMoreBody) }
         await Self.expectIncomplete(hasMore, containing: "more tokens follow")
-        let short = ScriptedTransport { _ in Self.json(["serviceTokens": tokens, "total": 6]) }
+        let shortBody = Self.body(["serviceTokens": tokens, "total": 6])
+        let short = ScriptedTransport { _ in HTTPResponse(status: 200, body: shortBody) }
         await Self.expectIncomplete(short, containing: "states 6 tokens but its pages hold 5")
-        let nestedShort = ScriptedTransport { _ in Self.json(["data": tokens, "meta": ["totalCount": 9]]) }
+        let nestedBody = Self.body(["data": tokens, "meta": ["totalCount": 9]])
+        let nestedShort = ScriptedTransport { _ in HTTPResponse(status: 200, body: nestedBody) }
         await Self.expectIncomplete(nestedShort, containing: "states 9 tokens")
     }
 
@@ -69,7 +72,7 @@ struct PaginationTests {
         await Self.expectIncomplete(repeating, containing: "points back at a page already read")
         let again = ScriptedTransport { _ in Self.json(["serviceTokens": [Self.tokenObject(index: 1, revoked: false)], "nextCursor": "c\(pages.next())"]) }
         await Self.expectIncomplete(again, containing: "listed on two pages")
-        let tokens = (0..<3).map { Self.tokenObject(index: $0, revoked: false) }
+        let tokensBody = Self.body(["serviceTokens": (0..<3).map { Self.tokenObject(index: $0, revoked: false) }])
         let counter = CallCounter()
         let endless = ScriptedTransport { _ in
             let page = counter.next()
@@ -77,7 +80,7 @@ struct PaginationTests {
         }
         await Self.expectIncomplete(endless, containing: "more than \(PageWalk.defaultLimit) pages")
         let elsewhere = ScriptedTransport { _ in
-            HTTPResponse(status: 200, headers: ["Link": #"<https://evil.test/api/v1/service-tokens/acme?page=2>; rel="next""#], body: Self.body(["serviceTokens": tokens]))
+            HTTPResponse(status: 200, headers: ["Link": #"<https://evil.test/api/v1/service-tokens/acme?page=2>; rel="next""#], body: tokensBody)
         }
         await Self.expectIncomplete(elsewhere, containing: "leaves envshed.test")
     }
@@ -88,11 +91,12 @@ struct PaginationTests {
     func revokeNeedsProof() async throws {
         let live = Self.tokenObject(index: 1, revoked: false)
         let revoked = Self.tokenObject(index: 2, revoked: true)
+        let listBody = Self.body(["serviceTokens": [live, revoked]])
         let notFoundHTML = HTTPResponse(status: 404, headers: ["Content-Type": "text/html"], body: Data("<html>404: This page could not be found</html>".utf8))
         let notFoundJSON = HTTPResponse(status: 404, body: Data(#"{"error":"Service token not found"}"#.utf8))
         func client(revokeAnswer: HTTPResponse) -> EnvshedClient {
             let transport = ScriptedTransport { request in
-                request.method == "DELETE" ? revokeAnswer : Self.json(["serviceTokens": [live, revoked]])
+                request.method == "DELETE" ? revokeAnswer : HTTPResponse(status: 200, body: listBody)
             }
             return EnvshedClient(transport: transport, baseURL: Self.base, org: "acme", credential: Secret("envshed_admin"))
         }
@@ -190,7 +194,7 @@ struct PaginationTests {
 
     // MARK: - Helpers
 
-    static let target = Target(kind: .file(FileDestination(path: "/tmp/x", mode: 0o600, owner: nil, then: [])), location: SourceLocation(file: "plan.yaml", line: 1, column: 1))
+    static let target = Target(kind: .file(FileDestination(path: "/tmp/x", mode: 0o600, owner: nil, then: [])), location: RotatorCore.SourceLocation(file: "plan.yaml", line: 1, column: 1))
 
     static func tokenObject(index: Int, revoked: Bool) -> [String: Any] {
         [
@@ -210,7 +214,7 @@ struct PaginationTests {
         HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body(object))
     }
 
-    static func expectIncomplete(_ transport: some HTTPTransport, containing text: String, sourceLocation: SourceLocation = #_sourceLocation) async {
+    static func expectIncomplete(_ transport: some HTTPTransport, containing text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) async {
         let client = EnvshedClient(transport: transport, baseURL: base, org: "acme", credential: Secret("envshed_admin"))
         do {
             let tokens = try await client.listTokens(logger: logger)

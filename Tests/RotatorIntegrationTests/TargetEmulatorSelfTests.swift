@@ -177,7 +177,8 @@ struct TargetEmulatorSelfTests {
         let client = LoopbackClient(base: server.baseURL, headers: EmulatorSelfTests.gitHubHeaders)
         let publicKey = try await client.send("GET", "/orgs/acme/actions/secrets/public-key")
         let keyID = try #require(publicKey.object["key_id"] as? String)
-        let orgKey = try #require(Data(base64Encoded: try #require(publicKey.object["key"] as? String)))
+        let encodedKey = try #require(publicKey.object["key"] as? String)
+        let orgKey = try #require(Data(base64Encoded: encodedKey))
         let created = try await client.send("PUT", "/orgs/acme/actions/secrets/TOKEN", json: [
             "key_id": keyID, "encrypted_value": EmulatorSelfTests.seal("value-1", for: orgKey), "visibility": "selected", "selected_repository_ids": ids,
         ])

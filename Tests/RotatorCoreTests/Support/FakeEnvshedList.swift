@@ -35,9 +35,9 @@ final class FakeEnvshedList: HTTPTransport, @unchecked Sendable {
         let path = "/api/v1/service-tokens/acme"
         switch shape {
         case .cursorField:
-            return PaginationTests.json(["serviceTokens": page, "nextCursor": more ? "c-\(end)" : NSNull(), "total": tokens.count])
+            return PaginationTests.json(["serviceTokens": page, "nextCursor": more ? "c-\(end)" as Any : NSNull(), "total": tokens.count])
         case .nestedCursor:
-            return PaginationTests.json(["data": page, "pagination": ["next_cursor": more ? "c-\(end)" : NSNull(), "total_count": tokens.count]])
+            return PaginationTests.json(["data": page, "pagination": ["next_cursor": more ? "c-\(end)" as Any : NSNull(), "total_count": tokens.count]])
         case .linkHeaderAbsolute, .linkHeaderRelative, .bareArrayWithLink:
             var headers: [String: String] = [:]
             if more {
@@ -47,7 +47,7 @@ final class FakeEnvshedList: HTTPTransport, @unchecked Sendable {
             let body: Any = shape == .bareArrayWithLink ? page : ["tokens": page]
             return HTTPResponse(status: 200, headers: headers, body: PaginationTests.body(body))
         case .nextURLField:
-            return PaginationTests.json(["items": page, "links": ["next": more ? "\(path)?page=\(number + 1)" : NSNull()]])
+            return PaginationTests.json(["items": page, "links": ["next": more ? "\(path)?page=\(number + 1)" as Any : NSNull()]])
         case .pageNumbers:
             let pages = max(1, (tokens.count + pageSize - 1) / pageSize)
             return PaginationTests.json(["serviceTokens": page, "page": number, "totalPages": pages, "total": tokens.count])
