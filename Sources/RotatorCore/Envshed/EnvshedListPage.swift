@@ -1,7 +1,7 @@
 /// What one page of Envshed's token list says about the rest of the list (see
 /// `EnvshedAPIAssumptions.listPage`): where the next page is, and how long the whole list is.
-struct EnvshedListPage: Equatable {
-    enum Next: Equatable {
+struct EnvshedListPage {
+    enum Next {
         /// A URL or path to get as it is (`Link: <…>; rel="next"`, or a `next` URL in the body).
         case link(String)
         /// An opaque cursor, sent back as `?cursor=…`.
