@@ -120,6 +120,28 @@ struct PaginationTests {
         #expect(try await client(revokeAnswer: HTTPResponse(status: 204)).revoke(tokenID: live["id"] as! String, logger: Self.logger) == true)
     }
 
+    @Test("Envshed create: an answer without expiresAt is completed from the list (every page), and a failing list leaves it unknown")
+    func createReadsExpiryFromList() async throws {
+        let createdBody = Self.body(["id": "new-token", "name": "n", "token": "envshed_svc_abcdefghijkl"])
+        let firstPage = Self.body(["serviceTokens": [Self.tokenObject(index: 1, revoked: false)], "nextCursor": "c2"])
+        var listed = Self.tokenObject(index: 2, revoked: false)
+        listed["id"] = "new-token"
+        listed["expiresAt"] = "2027-01-31T00:00:00Z"
+        let secondPage = Self.body(["serviceTokens": [listed], "nextCursor": NSNull()])
+        let request = NewServiceToken(name: "n", description: "d", scope: .org, projectID: nil, environmentID: nil, permission: .read, expiresInDays: 30)
+        for listWorks in [true, false] {
+            let transport = ScriptedTransport { request in
+                if request.method == "POST" { return HTTPResponse(status: 201, body: createdBody) }
+                guard listWorks else { return HTTPResponse(status: 503) }
+                return HTTPResponse(status: 200, body: request.url.query == nil ? firstPage : secondPage)
+            }
+            let client = EnvshedClient(transport: transport, baseURL: Self.base, org: "acme", credential: Secret("envshed_admin"))
+            let created = try await client.create(request, logger: Self.logger)
+            #expect(created.token.id == "new-token")
+            #expect(created.token.expiresAt == (listWorks ? Timestamp.parse("2027-01-31T00:00:00Z") : nil))
+        }
+    }
+
     // MARK: - GitHub
 
     @Test("GitHub: selected repositories are read with per_page=100 through every Link page; a short total_count fails")

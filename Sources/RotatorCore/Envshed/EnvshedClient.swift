@@ -42,6 +42,12 @@ public struct EnvshedClient: Sendable {
         }
         if token.scope == nil { token.scope = request.scope }
         if token.permission == nil { token.permission = request.permission }
+        if token.expiresAt == nil {
+            // Envshed's own expiry beats now + expires_in_days. The token exists already, so a list
+            // that cannot be read leaves the expiry unknown rather than failing the create.
+            let listed = try? await listObjects(logger: logger).first { (EnvshedAPIAssumptions.string($0, "id") ?? EnvshedAPIAssumptions.string($0, "tokenId")) == token.id }
+            token.expiresAt = listed.flatMap(EnvshedAPIAssumptions.decodeToken)?.expiresAt
+        }
         return CreatedServiceToken(token: token, value: Secret(value))
     }
 
