@@ -15,6 +15,9 @@ public final class EnvshedEmulator: ControllableEmulator {
         var environments: [EmulatedEnvironment] = []
         /// In creation order, revoked ones included.
         var tokens: [EmulatedServiceToken] = []
+        var pagination = EnvshedListPagination.cursor
+        var pageSize = EnvshedEmulator.defaultPageSize
+        var revokeRouteExists = true
     }
 
     /// Who made a request.
@@ -30,6 +33,11 @@ public final class EnvshedEmulator: ControllableEmulator {
     private static let createFields: Set<String> = [
         "name", "scope", "projectId", "environmentId", "permission", "description", "expiresInDays",
     ]
+
+    /// Small, so that a test with a few dozen tokens already reads several pages.
+    public static let defaultPageSize = 20
+    /// The most a client may ask for in one page.
+    public static let maximumPageSize = 100
 
     private let org: String
     private let adminToken: String
@@ -100,6 +108,22 @@ public final class EnvshedEmulator: ControllableEmulator {
         return (id: token.id, value: token.value)
     }
 
+    /// Pages the token list in `style`, `pageSize` tokens a page unless the client asks for
+    /// fewer (or for more, up to `maximumPageSize`).
+    public func paginateList(_ style: EnvshedListPagination, pageSize: Int = EnvshedEmulator.defaultPageSize) {
+        precondition(pageSize >= 1, "paginateList: pageSize must be at least 1")
+        state.withLock { state in
+            state.pagination = style
+            state.pageSize = pageSize
+        }
+    }
+
+    /// With `exists: false`, `DELETE /api/v1/service-tokens/{org}/{id}` is a route that does not
+    /// exist, as if the real API revoked elsewhere: it then answers like every unknown path.
+    public func setRevokeRoute(exists: Bool) {
+        state.withLock { $0.revokeRouteExists = exists }
+    }
+
     /// Starts the emulator on `127.0.0.1` on a free port.
     public func start() async throws -> EmulatorServer {
         try await EmulatorServer.start(
@@ -154,7 +178,7 @@ public final class EnvshedEmulator: ControllableEmulator {
         -> JSONResponse
     {
         guard let path = RequestPath(raw: rawPath) else {
-            throw Self.reject(404, "Not found")
+            throw Self.unknownRoute
         }
         if let values = path.captures("api/v1/service-tokens/{org}") {
             switch method {
@@ -163,14 +187,22 @@ public final class EnvshedEmulator: ControllableEmulator {
             default: break
             }
         }
-        if let values = path.captures("api/v1/service-tokens/{org}/{id}"), method == "DELETE" {
+        if let values = path.captures("api/v1/service-tokens/{org}/{id}"), method == "DELETE", state.withLock({ $0.revokeRouteExists }) {
             return try revokeToken(request, org: values[0], id: values[1])
         }
         if let values = path.captures("api/v1/secrets/{org}/{project}/{environment}"), method == "GET" {
             return try pullSecrets(request, org: values[0], project: values[1], environment: values[2])
         }
-        throw Self.reject(404, "Not found")
+        throw Self.unknownRoute
     }
+
+    /// What a path outside the API's routes gets: the web app's HTML "not found" page, not the
+    /// API's JSON error. A client must not read it as "this token does not exist".
+    private static let unknownRoute = EmulatorRejection(response: {
+        var reply = JSONResponse(status: 404, rawBody: "<!DOCTYPE html><html><head><title>404: This page could not be found</title></head><body><h1>404</h1><p>This page could not be found.</p></body></html>")
+        reply.setHeader("content-type", "text/html; charset=utf-8")
+        return reply
+    }())
 
     /// `POST /api/v1/service-tokens/{org}`: the admin creates a service token; the value is shown only here.
     private func createToken(_ request: Request, org: String) async throws(EmulatorRejection) -> JSONResponse {
@@ -272,18 +304,72 @@ public final class EnvshedEmulator: ControllableEmulator {
         return JSONResponse(status: 201, json: .object(body))
     }
 
-    /// `GET /api/v1/service-tokens/{org}`: live (not revoked) tokens, expired ones included, without values.
+    /// `GET /api/v1/service-tokens/{org}`: live (not revoked) tokens, expired ones included, without
+    /// values, one page at a time in the style `paginateList` chose.
     private func listTokens(_ request: Request, org: String) throws(EmulatorRejection) -> JSONResponse {
         try requireAdmin(try authenticate(request))
         try requireOrg(org)
-        // `tokens` is kept in creation order, so no sort is needed (and equal seconds keep their order).
-        let listed = state.withLock { state in state.tokens.filter { $0.revokedAt == nil } }
-        let items = listed.map { token -> JSONValue in
+        let query = QueryString.parameters(request.uri.query)
+        // Positions in `tokens` (creation order, revoked included) keep a cursor stable while
+        // tokens are created and revoked between pages.
+        let (style, defaultSize, listed) = state.withLock { state in
+            (state.pagination, state.pageSize, state.tokens.indices.filter { state.tokens[$0].revokedAt == nil }.map { ($0, state.tokens[$0]) })
+        }
+        func item(_ token: EmulatedServiceToken) -> JSONValue {
             var body = Self.json(for: token)
             body["revokedAt"] = .null
             return .object(body)
         }
-        return JSONResponse(status: 200, json: .object(["serviceTokens": .array(items)]))
+        let sizeParameter = style == .linkHeader ? "per_page" : "limit"
+        var size = defaultSize
+        if let text = query[sizeParameter] {
+            guard let asked = Int(text), asked >= 1 else { throw Self.reject(400, "\(sizeParameter) must be a positive integer") }
+            size = min(asked, Self.maximumPageSize)
+        }
+        switch style {
+        case .cursor:
+            var start = 0
+            if let cursor = query["cursor"] {
+                guard let position = Self.position(ofCursor: cursor) else { throw Self.reject(400, "Invalid cursor") }
+                start = listed.firstIndex { $0.0 > position } ?? listed.count
+            }
+            let page = listed[start..<min(start + size, listed.count)]
+            let next: JSONValue = start + size < listed.count ? .string(Self.cursor(atPosition: page.last!.0)) : .null
+            return JSONResponse(status: 200, json: .object([
+                "serviceTokens": .array(page.map { item($0.1) }), "nextCursor": next, "total": .integer(listed.count),
+            ]))
+        case .linkHeader, .pageNumbers:
+            var number = 1
+            if let text = query["page"] {
+                guard let asked = Int(text), asked >= 1 else { throw Self.reject(400, "page must be a positive integer") }
+                number = asked
+            }
+            let pages = max(1, (listed.count + size - 1) / size)
+            let start = min((number - 1) * size, listed.count)
+            let page = listed[start..<min(start + size, listed.count)]
+            var body: [String: JSONValue] = ["serviceTokens": .array(page.map { item($0.1) })]
+            if style == .pageNumbers {
+                body["page"] = .integer(number)
+                body["totalPages"] = .integer(pages)
+                body["total"] = .integer(listed.count)
+            }
+            var reply = JSONResponse(status: 200, json: .object(body))
+            if style == .linkHeader, number < pages {
+                // Relative, as RFC 8288 allows: the client resolves it against the page it asked for.
+                reply.setHeader("link", "</api/v1/service-tokens/\(org)?page=\(number + 1)&per_page=\(size)>; rel=\"next\"")
+            }
+            return reply
+        }
+    }
+
+    /// An opaque cursor: the creation position of the last token of a page, base64-encoded.
+    private static func cursor(atPosition position: Int) -> String {
+        Data("pos:\(position)".utf8).base64EncodedString()
+    }
+
+    private static func position(ofCursor cursor: String) -> Int? {
+        guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8), text.hasPrefix("pos:") else { return nil }
+        return Int(text.dropFirst(4))
     }
 
     /// `DELETE /api/v1/service-tokens/{org}/{id}`: revocation takes effect at once.
@@ -292,7 +378,7 @@ public final class EnvshedEmulator: ControllableEmulator {
         try requireOrg(org)
         try state.withLock { (state: inout State) throws(EmulatorRejection) in
             guard let index = state.tokens.firstIndex(where: { $0.id == id && $0.revokedAt == nil }) else {
-                throw Self.reject(404, "Service token not found")
+                throw Self.reject(404, "Service token not found", code: "service_token_not_found")
             }
             state.tokens[index].revokedAt = Date()
         }
@@ -418,8 +504,10 @@ public final class EnvshedEmulator: ControllableEmulator {
         }
     }
 
-    private static func reject(_ status: Int, _ message: String) -> EmulatorRejection {
-        EmulatorRejection(response: JSONResponse(status: status, json: .object(["error": .string(message)])))
+    private static func reject(_ status: Int, _ message: String, code: String? = nil) -> EmulatorRejection {
+        var body: [String: JSONValue] = ["error": .string(message)]
+        if let code { body["code"] = .string(code) }
+        return EmulatorRejection(response: JSONResponse(status: status, json: .object(body)))
     }
 
     private static func faultResponse(_ fault: InjectedFault) -> JSONResponse {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import Synchronization
@@ -52,6 +53,8 @@ public final class GitHubEmulator: ControllableEmulator {
     private static let mediaType = "application/vnd.github+json"
     private static let documentationURL = "https://docs.github.com/rest"
     private static let rateLimit = 5000
+    /// GitHub's default page size for lists; `per_page` may ask for up to 100.
+    private static let defaultPerPage = 30
     /// "Each secret is at most 48 KB" (GitHub's Actions secrets reference); checked on the plaintext.
     private static let maximumSecretSize = 48 * 1024
     private static let encryptedValuePattern =
@@ -330,7 +333,7 @@ public final class GitHubEmulator: ControllableEmulator {
         case ("GET", .organizationSecret(let org, let name)?):
             return try organizationSecretMetadata(org, name: name)
         case ("GET", .organizationSecretRepositories(let org, let name)?):
-            return try organizationSecretRepositories(org, name: name)
+            return try organizationSecretRepositories(request, org: org, name: name)
         case ("GET", .repository(let owner, let repo)?):
             return try repository(owner: owner, repo: repo)
         case ("POST", .installationToken(let installationID)?):
@@ -591,8 +594,11 @@ public final class GitHubEmulator: ControllableEmulator {
         return JSONResponse(status: 200, json: .object(object))
     }
 
-    /// `GET /orgs/{org}/actions/secrets/{secret_name}/repositories`: 409 unless visibility is `selected`.
-    private func organizationSecretRepositories(_ org: String, name: String) throws(EmulatorRejection) -> JSONResponse {
+    /// `GET /orgs/{org}/actions/secrets/{secret_name}/repositories`: 409 unless visibility is
+    /// `selected`. Paged: `per_page` (default 30, at most 100) and `page`, with `total_count` and
+    /// a `Link` header
+    /// (https://docs.github.com/en/rest/actions/secrets#list-selected-repositories-for-an-organization-secret).
+    private func organizationSecretRepositories(_ request: Request, org: String, name: String) throws(EmulatorRejection) -> JSONResponse {
         let repositories = try state.withLock { (state: inout State) throws(EmulatorRejection) -> [GitHubRepository] in
             guard let organization = state.organizations[org.lowercased()], let visibility = organization.visibility[name.uppercased()] else {
                 throw Self.error(404, "Not Found")
@@ -601,10 +607,17 @@ public final class GitHubEmulator: ControllableEmulator {
             let ids = organization.selectedRepositoryIDs[name.uppercased()] ?? []
             return ids.compactMap { id in state.repositories.values.first { $0.id == id } }
         }
-        return JSONResponse(status: 200, json: .object([
+        let slice = PageSlice(query: QueryString.parameters(request.uri.query), total: repositories.count, defaultPerPage: Self.defaultPerPage)
+        var reply = JSONResponse(status: 200, json: .object([
             "total_count": .integer(repositories.count),
-            "repositories": .array(repositories.map { .object(["id": .integer($0.id), "full_name": .string($0.fullName)]) }),
+            "repositories": .array(repositories[slice.range].map { .object(["id": .integer($0.id), "full_name": .string($0.fullName)]) }),
         ]))
+        // GitHub sends `Link` only when there is more than one page.
+        if slice.totalPages > 1 {
+            let host = request.head.authority ?? "127.0.0.1"
+            reply.setHeader("link", slice.linkHeader(url: "http://\(host)\(request.uri.path)"))
+        }
+        return reply
     }
 
     /// `GET /repos/{owner}/{repo}`: the repository's id and full name.

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import Synchronization
@@ -31,9 +32,13 @@ public final class GitLabEmulator: ControllableEmulator {
         var groups: [Owner] = []
         var writes: [GitLabVariableWrite] = []
         var remaining = GitLabEmulator.rateLimit
+        var tier = GitLabTier.premium
+        var defaultPerPage = GitLabEmulator.documentedPerPage
     }
 
     private static let rateLimit = 2000
+    /// GitLab's default page size (https://docs.gitlab.com/api/rest/#pagination).
+    public static let documentedPerPage = 20
     /// `maskable.rb` `REGEX`: masked and expanded.
     private static let expandedMaskAlphabet = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=/@:.~-".utf8)
 
@@ -59,6 +64,27 @@ public final class GitLabEmulator: ControllableEmulator {
     /// Adds a group, addressed in URLs by `id` or by its URL-encoded `path`.
     public func addGroup(path: String, id: Int) {
         state.withLock { $0.groups.append(Owner(id: id, path: path)) }
+    }
+
+    /// Plays a Free or a Premium instance (see `GitLabTier`); Premium until told otherwise.
+    public func setTier(_ tier: GitLabTier) {
+        state.withLock { $0.tier = tier }
+    }
+
+    /// The page size of lists when a request sends no `per_page`; small values force several pages.
+    public func setDefaultPageSize(_ size: Int) {
+        precondition(size >= 1, "setDefaultPageSize: size must be at least 1")
+        state.withLock { $0.defaultPerPage = size }
+    }
+
+    /// Seeds a group variable as if someone had created it by hand.
+    public func seedVariable(group: String, _ variable: GitLabStoredVariable) {
+        state.withLock { state in
+            guard let index = Self.index(of: group, in: state.groups) else {
+                preconditionFailure("seedVariable: unknown group '\(group)'")
+            }
+            state.groups[index].variables.append(variable)
+        }
     }
 
     /// Seeds a variable as if someone had created it by hand.
@@ -187,12 +213,15 @@ public final class GitLabEmulator: ControllableEmulator {
         guard let path = RequestPath(raw: rawPath), let address = Self.address(path) else {
             throw Self.error(404, "404 Not Found")
         }
-        let filter = query["filter[environment_scope]"]
+        let free = address.kind == .group && state.withLock { $0.tier == .free }
+        // Free: a group's filter is not read at all.
+        let filter = free ? nil : query["filter[environment_scope]"]
         switch (method, address.key) {
         case ("GET", nil):
-            return try list(address)
+            return try list(request, address, query: query)
         case ("POST", nil):
-            let fields = try await Self.jsonObjectBody(of: request)
+            var fields = try await Self.jsonObjectBody(of: request)
+            if free { fields["environment_scope"] = nil }
             write = GitLabVariableWrite(
                 ownerKind: address.kind.rawValue, owner: address.owner, key: fields["key"]?.stringValue,
                 environmentScope: fields["environment_scope"]?.stringValue ?? "*", method: method, status: 0, at: Date()
@@ -205,7 +234,8 @@ public final class GitLabEmulator: ControllableEmulator {
                 ownerKind: address.kind.rawValue, owner: address.owner, key: key, environmentScope: filter ?? "*",
                 method: method, status: 0, at: Date()
             )
-            let fields = try await Self.jsonObjectBody(of: request)
+            var fields = try await Self.jsonObjectBody(of: request)
+            if free { fields["environment_scope"] = nil }
             return try update(address, key: key, filter: filter, fields: fields)
         default:
             throw Self.error(405, "405 Method Not Allowed")
@@ -227,10 +257,23 @@ public final class GitLabEmulator: ControllableEmulator {
         throw Self.error(401, "401 Unauthorized")
     }
 
-    /// `GET …/variables`: every variable of the owner (hidden values as null).
-    private func list(_ address: Address) throws(EmulatorRejection) -> JSONResponse {
+    /// `GET …/variables`: the owner's variables (hidden values as null), a page at a time with
+    /// GitLab's offset-pagination headers (https://docs.gitlab.com/api/rest/#pagination):
+    /// `x-page`, `x-per-page`, `x-next-page` and `x-prev-page` (empty when there is none),
+    /// `x-total`, `x-total-pages` and `Link`.
+    private func list(_ request: Request, _ address: Address, query: [String: String]) throws(EmulatorRejection) -> JSONResponse {
         let variables = try withOwner(address) { owner in owner.variables }
-        return JSONResponse(status: 200, json: .array(variables.map(Self.json)))
+        let slice = PageSlice(query: query, total: variables.count, defaultPerPage: state.withLock { $0.defaultPerPage })
+        var reply = JSONResponse(status: 200, json: .array(variables[slice.range].map(Self.json)))
+        reply.setHeader("x-page", String(slice.page))
+        reply.setHeader("x-per-page", String(slice.perPage))
+        reply.setHeader("x-next-page", slice.nextPage.map(String.init) ?? "")
+        reply.setHeader("x-prev-page", slice.previousPage.map(String.init) ?? "")
+        reply.setHeader("x-total", String(slice.total))
+        reply.setHeader("x-total-pages", String(slice.totalPages))
+        let host = request.head.authority ?? "127.0.0.1"
+        reply.setHeader("link", slice.linkHeader(url: "http://\(host)\(request.uri.path)"))
+        return reply
     }
 
     /// `GET …/variables/:key[?filter[environment_scope]=S]`.

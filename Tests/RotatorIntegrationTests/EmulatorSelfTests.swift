@@ -151,7 +151,109 @@ struct EmulatorSelfTests {
 
             let unknown = try await admin.send("GET", "/api/v1/nothing")
             #expect(unknown.status == 404)
-            #expect(unknown.object["error"] as? String == "Not found")
+            #expect(unknown.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect((try? JSONSerialization.jsonObject(with: unknown.body)) == nil, "an unknown route is not an API answer")
+        }
+    }
+
+    /// Envshed documents no revoke endpoint and no error body (reference: envshed-api.md §5.4, §6;
+    /// https://dev.docs.envshed.com/cli/token documents only `envshed token revoke-service`). The
+    /// emulator follows the project's assumption (docs/envshed-api.md, "Revoke a service token"):
+    /// an unknown token is the API's JSON 404, a path outside the API is the web app's HTML 404.
+    @Test("Envshed: an unknown route answers differently from an unknown token; with the revoke route gone, DELETE is an unknown route")
+    func envshedUnknownRouteVersusUnknownToken() async throws {
+        let emulator = EnvshedEmulator(org: "acme", adminToken: "admin")
+        let live = emulator.seedToken(name: "t", scope: "org", projectID: nil, environmentID: nil, permission: "read", expiresAt: nil)
+        try await running(try await emulator.start()) { server in
+            let admin = HTTPClient(base: server.baseURL, headers: ["Authorization": "Bearer admin"])
+            let unknownToken = try await admin.send("DELETE", "/api/v1/service-tokens/acme/no-such-token")
+            #expect(unknownToken.status == 404)
+            #expect(unknownToken.object["error"] as? String == "Service token not found")
+            #expect(unknownToken.object["code"] as? String == "service_token_not_found")
+            let unknownRoute = try await admin.send("DELETE", "/api/v1/service-token/acme/\(live.id)")
+            #expect(unknownRoute.status == 404)
+            #expect(unknownRoute.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect(unknownRoute.object.isEmpty)
+
+            emulator.setRevokeRoute(exists: false)
+            let moved = try await admin.send("DELETE", "/api/v1/service-tokens/acme/\(live.id)")
+            #expect(moved.status == 404 && moved.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect(emulator.token(id: live.id)?.revokedAt == nil, "nothing was revoked")
+        }
+    }
+
+    /// Envshed documents no pagination (reference: envshed-api.md §8); the emulator pages in each
+    /// shape the client follows (docs/envshed-api.md, "List service tokens"), and a cursor walk
+    /// stays exact while tokens are revoked between pages.
+    @Test("Envshed: the token list pages by cursor, by Link header and by page numbers", arguments: [EnvshedListPagination.cursor, .linkHeader, .pageNumbers])
+    func envshedPagination(style: EnvshedListPagination) async throws {
+        let emulator = EnvshedEmulator(org: "acme", adminToken: "admin")
+        let seeded = (0..<47).map { index in
+            emulator.seedToken(name: "t\(index)", scope: "org", projectID: nil, environmentID: nil, permission: "read", expiresAt: nil).id
+        }
+        emulator.paginateList(style, pageSize: 10)
+        try await running(try await emulator.start()) { server in
+            let admin = HTTPClient(base: server.baseURL, headers: ["Authorization": "Bearer admin"])
+            var ids: [String] = []
+            var path = "/api/v1/service-tokens/acme"
+            var pages = 0
+            while true {
+                let page = try await admin.send("GET", path)
+                #expect(page.status == 200)
+                let items = try #require(page.object["serviceTokens"] as? [[String: Any]])
+                #expect(items.count <= 10)
+                ids += items.compactMap { $0["id"] as? String }
+                pages += 1
+                switch style {
+                case .cursor:
+                    #expect(page.object["total"] as? Int == 47)
+                    guard let cursor = page.object["nextCursor"] as? String else { break }
+                    path = "/api/v1/service-tokens/acme?cursor=\(cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor)"
+                    continue
+                case .linkHeader:
+                    guard let link = page.header("Link") else { break }
+                    #expect(link.hasSuffix("rel=\"next\""))
+                    path = String(link.dropFirst().prefix { $0 != ">" })
+                    continue
+                case .pageNumbers:
+                    #expect(page.object["totalPages"] as? Int == 5 && page.object["total"] as? Int == 47)
+                    let number = try #require(page.object["page"] as? Int)
+                    guard number < 5 else { break }
+                    path = "/api/v1/service-tokens/acme?page=\(number + 1)"
+                    continue
+                }
+                break
+            }
+            #expect(ids == seeded)
+            #expect(pages == 5)
+            let tooBig = try await admin.send("GET", "/api/v1/service-tokens/acme?\(style == .linkHeader ? "per_page" : "limit")=1000")
+            #expect((tooBig.object["serviceTokens"] as? [[String: Any]])?.count == 47, "at most \(EnvshedEmulator.maximumPageSize) a page")
+        }
+    }
+
+    @Test("Envshed: a cursor walk neither repeats nor skips a token while others are created and revoked between pages")
+    func envshedCursorIsStable() async throws {
+        let emulator = EnvshedEmulator(org: "acme", adminToken: "admin")
+        let seeded = (0..<30).map { index in
+            emulator.seedToken(name: "t\(index)", scope: "org", projectID: nil, environmentID: nil, permission: "read", expiresAt: nil).id
+        }
+        emulator.paginateList(.cursor, pageSize: 10)
+        try await running(try await emulator.start()) { server in
+            let admin = HTTPClient(base: server.baseURL, headers: ["Authorization": "Bearer admin"])
+            let first = try await admin.send("GET", "/api/v1/service-tokens/acme")
+            let cursor = try #require(first.object["nextCursor"] as? String)
+            // Revoke one already read and one not yet read; create one more.
+            #expect(try await admin.send("DELETE", "/api/v1/service-tokens/acme/\(seeded[2])").status == 204)
+            #expect(try await admin.send("DELETE", "/api/v1/service-tokens/acme/\(seeded[15])").status == 204)
+            let added = emulator.seedToken(name: "late", scope: "org", projectID: nil, environmentID: nil, permission: "read", expiresAt: nil).id
+            var ids = (first.object["serviceTokens"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            var next: String? = cursor
+            while let current = next {
+                let page = try await admin.send("GET", "/api/v1/service-tokens/acme?cursor=\(current.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? current)")
+                ids += (page.object["serviceTokens"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                next = page.object["nextCursor"] as? String
+            }
+            #expect(ids == Array(seeded[0..<15]) + Array(seeded[16...]) + [added])
         }
     }
 

@@ -162,6 +162,124 @@ struct TargetEmulatorSelfTests {
         #expect(emulator.installationTokens.count == 1)
     }
 
+    /// https://docs.github.com/en/rest/actions/secrets#list-selected-repositories-for-an-organization-secret
+    /// (`per_page` default 30, max 100; `page`) and
+    /// https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api (`Link`
+    /// with absolute URLs, `rel="next"` absent on the last page).
+    @Test("GitHub: an org secret's selected repositories page with per_page (default 30, at most 100), total_count and Link")
+    func githubSelectedRepositoriesPaginate() async throws {
+        let emulator = GitHubEmulator(acceptedTokens: ["ghp_test"])
+        emulator.addOrganization("acme")
+        let ids = Array(1001...1234)
+        for id in ids { emulator.addRepository("acme/repo-\(id)", id: id) }
+        let server = try await emulator.start()
+        defer { Task { await server.stop() } }
+        let client = LoopbackClient(base: server.baseURL, headers: EmulatorSelfTests.gitHubHeaders)
+        let publicKey = try await client.send("GET", "/orgs/acme/actions/secrets/public-key")
+        let keyID = try #require(publicKey.object["key_id"] as? String)
+        let encodedKey = try #require(publicKey.object["key"] as? String)
+        let orgKey = try #require(Data(base64Encoded: encodedKey))
+        let created = try await client.send("PUT", "/orgs/acme/actions/secrets/TOKEN", json: [
+            "key_id": keyID, "encrypted_value": EmulatorSelfTests.seal("value-1", for: orgKey), "visibility": "selected", "selected_repository_ids": ids,
+        ])
+        #expect(created.status == 201)
+
+        let firstDefault = try await client.send("GET", "/orgs/acme/actions/secrets/TOKEN/repositories")
+        #expect((firstDefault.object["repositories"] as? [[String: Any]])?.count == 30)
+        #expect(firstDefault.object["total_count"] as? Int == 234)
+
+        var path = "/orgs/acme/actions/secrets/TOKEN/repositories?per_page=500"
+        var read: [Int] = []
+        var pages = 0
+        while true {
+            let page = try await client.send("GET", path)
+            #expect(page.status == 200 && page.object["total_count"] as? Int == 234)
+            let repositories = try #require(page.object["repositories"] as? [[String: Any]])
+            #expect(repositories.count <= 100)
+            read += repositories.compactMap { $0["id"] as? Int }
+            pages += 1
+            let link = try #require(page.header("Link"))
+            guard let next = link.components(separatedBy: ", ").first(where: { $0.hasSuffix(#"rel="next""#) }) else { break }
+            let url = try #require(URL(string: String(next.dropFirst().prefix { $0 != ">" })))
+            #expect(url.host == server.baseURL.host && url.port == server.baseURL.port, "absolute links to the same API")
+            path = url.path + "?" + (url.query ?? "")
+        }
+        #expect(pages == 3 && read == ids)
+        let single = try await client.send("GET", "/orgs/acme/actions/secrets/TOKEN/repositories?per_page=100&page=9")
+        #expect((single.object["repositories"] as? [[String: Any]])?.isEmpty == true, "past the end: an empty page")
+    }
+
+    /// https://docs.gitlab.com/api/rest/#pagination: `page`, `per_page` (default 20, max 100),
+    /// `x-next-page` (empty on the last page), `x-total`, `x-total-pages` and `Link`.
+    @Test("GitLab: variable lists page with per_page, x-next-page, x-total and Link")
+    func gitlabListsPaginate() async throws {
+        let emulator = GitLabEmulator(acceptedTokens: ["glpat-test"])
+        emulator.addGroup(path: "acme", id: 9)
+        for index in 0..<45 {
+            emulator.seedVariable(group: "acme", GitLabStoredVariable(
+                key: "KEY_\(index)", value: "value-\(index)", environmentScope: "*", masked: false, protected: false,
+                raw: true, hidden: false, description: nil, variableType: "env_var"
+            ))
+        }
+        let server = try await emulator.start()
+        defer { Task { await server.stop() } }
+        let client = LoopbackClient(base: server.baseURL, headers: ["PRIVATE-TOKEN": "glpat-test"])
+        let first = try await client.send("GET", "/api/v4/groups/acme/variables")
+        #expect(first.header("x-per-page") == "20" && first.header("x-total") == "45" && first.header("x-total-pages") == "3")
+        #expect(first.header("x-next-page") == "2" && first.header("x-prev-page") == "")
+        #expect(first.header("Link")?.contains(#"rel="next""#) == true)
+        var keys: [String] = []
+        var page: String? = "1"
+        while let number = page, !number.isEmpty {
+            let answer = try await client.send("GET", "/api/v4/groups/acme/variables?per_page=10&page=\(number)")
+            let items = try #require((try? JSONSerialization.jsonObject(with: answer.body)) as? [[String: Any]])
+            keys += items.compactMap { $0["key"] as? String }
+            page = answer.header("x-next-page")
+        }
+        #expect(keys == (0..<45).map { "KEY_\($0)" })
+        let last = try await client.send("GET", "/api/v4/groups/acme/variables?per_page=1000&page=1")
+        #expect(last.header("x-per-page") == "100" && last.header("x-next-page") == "")
+        #expect(last.header("Link")?.contains(#"rel="next""#) == false)
+        emulator.setDefaultPageSize(7)
+        #expect(try await client.send("GET", "/api/v4/groups/acme/variables").header("x-total-pages") == "7")
+    }
+
+    /// https://docs.gitlab.com/api/group_level_variables/: `environment_scope` is "Premium and
+    /// Ultimate only", and "The `filter` parameter" section is Premium and Ultimate. Below that,
+    /// GitLab drops `environment_scope` without an error
+    /// (https://gitlab.com/gitlab-org/gitlab/-/merge_requests/55573) and reads no filter.
+    @Test("GitLab Free: a group ignores filter[environment_scope] and drops environment_scope; Premium honours both; projects always do")
+    func gitlabFreeIgnoresGroupFilter() async throws {
+        let emulator = GitLabEmulator(acceptedTokens: ["glpat-test"])
+        emulator.addGroup(path: "acme", id: 9)
+        emulator.addProject(path: "acme/api", id: 7)
+        emulator.setTier(.free)
+        let server = try await emulator.start()
+        defer { Task { await server.stop() } }
+        let client = LoopbackClient(base: server.baseURL, headers: ["PRIVATE-TOKEN": "glpat-test"])
+        let group = "/api/v4/groups/acme/variables"
+        let filter = "?filter%5Benvironment_scope%5D=production"
+
+        let created = try await client.send("POST", group, json: ["key": "TOKEN", "value": "abcdefgh12", "environment_scope": "production"])
+        #expect(created.status == 201 && created.object["environment_scope"] as? String == "*", "the scope was dropped, without an error")
+        let read = try await client.send("GET", group + "/TOKEN" + filter)
+        #expect(read.status == 200 && read.object["environment_scope"] as? String == "*", "the filter was ignored")
+        let staging = try await client.send("PUT", group + "/TOKEN?filter%5Benvironment_scope%5D=staging", json: ["value": "staging-value", "environment_scope": "staging"])
+        #expect(staging.status == 200 && staging.object["environment_scope"] as? String == "*")
+        #expect(emulator.variable(group: "acme", key: "TOKEN")?.value == "staging-value", "a write meant for 'staging' landed in '*'")
+
+        let project = "/api/v4/projects/7/variables"
+        let scoped = try await client.send("POST", project, json: ["key": "TOKEN", "value": "abcdefgh12", "environment_scope": "production"])
+        #expect(scoped.object["environment_scope"] as? String == "production", "project variables are scoped on every tier")
+        #expect(try await client.send("GET", project + "/TOKEN?filter%5Benvironment_scope%5D=staging").status == 404)
+
+        emulator.setTier(.premium)
+        let premium = try await client.send("POST", group, json: ["key": "TOKEN", "value": "abcdefgh12", "environment_scope": "production"])
+        #expect(premium.status == 201 && premium.object["environment_scope"] as? String == "production")
+        #expect(try await client.send("GET", group + "/TOKEN" + filter).object["value"] as? String == "abcdefgh12")
+        #expect(try await client.send("GET", group + "/TOKEN").status == 409)
+    }
+
     @Test("demo: one rotation fans out to all five kinds, with no credentials and no network")
     func demo() async throws {
         let directory = FileManager.default.temporaryDirectory.path

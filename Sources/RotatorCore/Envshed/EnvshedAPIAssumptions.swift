@@ -55,6 +55,65 @@ enum EnvshedAPIAssumptions {
 
     static let listSuccess: Set<Int> = [200]
 
+    // MARK: List pagination
+
+    /// Envshed documents no pagination (reference §8), so every common shape is followed: a
+    /// `Link: <…>; rel="next"` header; a `next` URL or cursor, `nextCursor`, `cursor` or
+    /// `endCursor`; or `page` with `totalPages`. These are read at the top of the answer and in a
+    /// `pagination`, `meta`, `pageInfo` or `links` object. `total` / `totalCount` and
+    /// `hasMore` / `hasNextPage` are checked against what was read: a list that says more follows
+    /// but not where, or that is shorter than its stated total, is incomplete.
+    static func listPage(_ json: Any, linkHeader: String?) -> EnvshedListPage {
+        var page = EnvshedListPage(next: LinkHeader.target(linkHeader, relation: "next").map { EnvshedListPage.Next.link($0) }, total: nil, hasMore: false)
+        guard let object = json as? [String: Any] else { return page }
+        let containers = [object] + paginationContainers.compactMap { value(object, $0) as? [String: Any] }
+        for container in containers {
+            if page.next == nil { page.next = next(in: container) }
+            if page.total == nil { page.total = ["total", "totalCount", "totalItems"].lazy.compactMap { integer(container, $0) }.first }
+            for key in ["hasMore", "hasNextPage"] where value(container, key) as? Bool == true { page.hasMore = true }
+        }
+        return page
+    }
+
+    /// Where the cursor or page number of `EnvshedListPage.Next` goes: appended to `listPath`.
+    static func listPath(org: String, after next: EnvshedListPage.Next) -> String? {
+        switch next {
+        case .link: nil
+        case .cursor(let cursor): listPath(org: org) + "?cursor=" + queryValue(cursor)
+        case .page(let number): listPath(org: org) + "?page=\(number)"
+        }
+    }
+
+    private static let paginationContainers = ["pagination", "meta", "pageInfo", "links"]
+
+    private static func next(in container: [String: Any]) -> EnvshedListPage.Next? {
+        if let next = string(container, "next") {
+            return next.hasPrefix("/") || next.lowercased().hasPrefix("http") ? .link(next) : .cursor(next)
+        }
+        if let url = string(container, "nextUrl") ?? string(container, "nextLink") { return .link(url) }
+        if let cursor = ["nextCursor", "cursor", "endCursor"].lazy.compactMap({ string(container, $0) }).first { return .cursor(cursor) }
+        if let number = integer(container, "nextPage") { return .page(number) }
+        if let current = integer(container, "page"),
+           let pages = integer(container, "totalPages") ?? integer(container, "pageCount") ?? integer(container, "lastPage"),
+           current < pages
+        {
+            return .page(current + 1)
+        }
+        return nil
+    }
+
+    private static func integer(_ object: [String: Any], _ camelCase: String) -> Int? {
+        switch value(object, camelCase) {
+        case let number as Int: number
+        case let text as String: Int(text)
+        default: nil
+        }
+    }
+
+    private static func queryValue(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")) ?? text
+    }
+
     // MARK: Token format
 
     /// Assumed: a service token is `envshed_svc_` followed by at least 8 ASCII letters and digits.
@@ -69,8 +128,17 @@ enum EnvshedAPIAssumptions {
     // MARK: Revoke
 
     static let revokeSuccess: Set<Int> = [200, 202, 204]
-    /// Assumed: 404 means unknown or already revoked, which is the state revocation wants.
-    static let revokeAlreadyGone: Set<Int> = [404, 410]
+    /// Assumed: a token unknown or already revoked answers 404 or 410. So does a route that does
+    /// not exist (a wrong `revokePath`), so such an answer is only a claim: the revocation counts
+    /// when the token list then shows the token revoked or absent, and fails otherwise.
+    static let revokeMaybeGone: Set<Int> = [404, 410]
+
+    /// Assumed: Envshed's API answers its own errors as JSON (`{"error": …}`), while a path that
+    /// matches no route gets the web app's HTML "page not found". Used only to say, in the error,
+    /// which of the two a 404 looked like; the token list decides whether the token is gone.
+    static func looksLikeUnknownRoute(_ response: HTTPResponse) -> Bool {
+        response.jsonObject() == nil
+    }
 
     // MARK: Decoding
 

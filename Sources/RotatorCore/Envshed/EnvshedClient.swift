@@ -42,33 +42,85 @@ public struct EnvshedClient: Sendable {
         }
         if token.scope == nil { token.scope = request.scope }
         if token.permission == nil { token.permission = request.permission }
+        if token.expiresAt == nil {
+            // Envshed's own expiry beats now + expires_in_days. The token exists already, so a list
+            // that cannot be read leaves the expiry unknown rather than failing the create.
+            let listed = try? await listObjects(logger: logger).first { (EnvshedAPIAssumptions.string($0, "id") ?? EnvshedAPIAssumptions.string($0, "tokenId")) == token.id }
+            token.expiresAt = listed.flatMap(EnvshedAPIAssumptions.decodeToken)?.expiresAt
+        }
         return CreatedServiceToken(token: token, value: Secret(value))
     }
 
-    /// The org's live service tokens (revoked ones left out), without values.
+    /// The org's live service tokens (revoked ones left out), without values, every page read.
+    /// - Throws: `EnvshedError.incompleteList` when the pages cannot all be read.
     public func listTokens(logger: Logger) async throws(EnvshedError) -> [ServiceToken] {
-        let operation = "list service tokens"
-        let response = try await send(EnvshedAPIAssumptions.listMethod, EnvshedAPIAssumptions.listPath(org: org), body: nil, token: credential, operation: operation, logger: logger)
-        guard EnvshedAPIAssumptions.listSuccess.contains(response.status) else {
-            throw EnvshedError.status(operation: operation, status: response.status, message: EnvshedAPIAssumptions.errorMessage(response))
-        }
-        guard let json = try? JSONSerialization.jsonObject(with: response.body),
-              let objects = EnvshedAPIAssumptions.tokenObjects(in: json)
-        else {
-            throw EnvshedError.malformedAnswer(operation: operation, problem: "expected a list of tokens")
-        }
-        return objects.filter { !EnvshedAPIAssumptions.isRevoked($0) }.compactMap(EnvshedAPIAssumptions.decodeToken)
+        try await listObjects(logger: logger).filter { !EnvshedAPIAssumptions.isRevoked($0) }.compactMap(EnvshedAPIAssumptions.decodeToken)
     }
 
-    /// Revokes a token. An unknown or already revoked id counts as done.
-    /// - Returns: false when Envshed said the token was already gone.
+    /// Revokes a token.
+    /// - Returns: false when Envshed said the token was already gone and its list confirms it.
+    /// - Throws: `EnvshedError.revocationUnproven` for a "not found" that the list contradicts.
     @discardableResult
     public func revoke(tokenID: String, logger: Logger) async throws(EnvshedError) -> Bool {
         let operation = "revoke service token \(tokenID)"
         let response = try await send(EnvshedAPIAssumptions.revokeMethod, EnvshedAPIAssumptions.revokePath(org: org, tokenID: tokenID), body: nil, token: credential, operation: operation, logger: logger)
         if EnvshedAPIAssumptions.revokeSuccess.contains(response.status) { return true }
-        if EnvshedAPIAssumptions.revokeAlreadyGone.contains(response.status) { return false }
-        throw EnvshedError.status(operation: operation, status: response.status, message: EnvshedAPIAssumptions.errorMessage(response))
+        guard EnvshedAPIAssumptions.revokeMaybeGone.contains(response.status) else {
+            throw EnvshedError.status(operation: operation, status: response.status, message: EnvshedAPIAssumptions.errorMessage(response))
+        }
+        let listed = try await listObjects(logger: logger).first { (EnvshedAPIAssumptions.string($0, "id") ?? EnvshedAPIAssumptions.string($0, "tokenId")) == tokenID }
+        if let listed, !EnvshedAPIAssumptions.isRevoked(listed) {
+            throw EnvshedError.revocationUnproven(tokenID: tokenID, status: response.status, unknownRoute: EnvshedAPIAssumptions.looksLikeUnknownRoute(response))
+        }
+        return false
+    }
+
+    /// Every token object of every page, revoked ones included.
+    private func listObjects(logger: Logger) async throws(EnvshedError) -> [[String: Any]] {
+        let operation = "list service tokens"
+        var walk = PageWalk(base: baseURL)
+        var path = EnvshedAPIAssumptions.listPath(org: org)
+        var objects: [[String: Any]] = []
+        var seen: Set<String> = []
+        while true {
+            if let problem = walk.visit(path) { throw EnvshedError.incompleteList(operation: operation, problem: problem) }
+            let response = try await send(EnvshedAPIAssumptions.listMethod, path, body: nil, token: credential, operation: operation, logger: logger)
+            guard EnvshedAPIAssumptions.listSuccess.contains(response.status) else {
+                throw EnvshedError.status(operation: operation, status: response.status, message: EnvshedAPIAssumptions.errorMessage(response))
+            }
+            guard let json = try? JSONSerialization.jsonObject(with: response.body),
+                  let pageObjects = EnvshedAPIAssumptions.tokenObjects(in: json)
+            else {
+                throw EnvshedError.malformedAnswer(operation: operation, problem: "expected a list of tokens")
+            }
+            for object in pageObjects {
+                // A token on two pages means the list moved under the walk: something may have been skipped.
+                if let id = EnvshedAPIAssumptions.string(object, "id"), !seen.insert(id).inserted {
+                    throw EnvshedError.incompleteList(operation: operation, problem: "token \(id) is listed on two pages, so the list changed while it was read")
+                }
+            }
+            objects += pageObjects
+            let page = EnvshedAPIAssumptions.listPage(json, linkHeader: response.header("link"))
+            guard let next = page.next else {
+                if page.hasMore {
+                    throw EnvshedError.incompleteList(operation: operation, problem: "the answer says more tokens follow but not where to find them")
+                }
+                if let total = page.total, objects.count < total {
+                    throw EnvshedError.incompleteList(operation: operation, problem: "the list states \(total) tokens but its pages hold \(objects.count)")
+                }
+                return objects
+            }
+            let nextPath: String?
+            if case .link(let link) = next {
+                nextPath = walk.path(ofNext: link, after: path)
+            } else {
+                nextPath = EnvshedAPIAssumptions.listPath(org: org, after: next)
+            }
+            guard let nextPath else {
+                throw EnvshedError.incompleteList(operation: operation, problem: "the next-page link leaves \(baseURL.host ?? "the API"); it is not followed with the credential")
+            }
+            path = nextPath
+        }
     }
 
     /// Pulls an environment's secrets with `token` and keeps only the key names.

@@ -5,6 +5,11 @@ public enum EnvshedError: Error, CustomStringConvertible, Sendable {
     case transport(operation: String, underlying: String)
     case malformedAnswer(operation: String, problem: String)
     case missingKeys(project: String, environment: String, keys: [String])
+    /// A paginated list could not be read to its end; acting on part of it is unsafe.
+    case incompleteList(operation: String, problem: String)
+    /// `DELETE` answered "not found" but the token list does not show the token revoked or absent:
+    /// the 404 may come from a route that does not exist, so the token may still be live.
+    case revocationUnproven(tokenID: String, status: Int, unknownRoute: Bool)
 
     public var description: String {
         switch self {
@@ -16,6 +21,11 @@ public enum EnvshedError: Error, CustomStringConvertible, Sendable {
             return "Envshed \(operation) answered something this version cannot read (\(problem)); see docs/envshed-api.md"
         case .missingKeys(let project, let environment, let keys):
             return "the test pull of \(project)/\(environment) lacks the expected key\(keys.count == 1 ? "" : "s") \(keys.joined(separator: ", "))"
+        case .incompleteList(let operation, let problem):
+            return "Envshed \(operation): \(problem); nothing was changed on its account, and the next run reads the list again"
+        case .revocationUnproven(let tokenID, let status, let unknownRoute):
+            let answer = unknownRoute ? "a page that is not an Envshed API answer (the revoke path may be wrong)" : "that the token was not found"
+            return "Envshed revoke service token \(tokenID) answered HTTP \(status) with \(answer), but the token list still shows the token live: it is not counted as revoked, and the next run tries again (check revokePath in docs/envshed-api.md)"
         }
     }
 
@@ -25,7 +35,7 @@ public enum EnvshedError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .transport, .malformedAnswer: true
         case .status(_, let status, _, _): status >= 500
-        case .missingKeys: false
+        case .missingKeys, .incompleteList, .revocationUnproven: false
         }
     }
 

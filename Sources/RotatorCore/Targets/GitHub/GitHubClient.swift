@@ -109,6 +109,44 @@ public struct GitHubClient: Sendable {
         }
     }
 
+    /// Every item of a paged list (`GET path?per_page=100`, then each `Link: <…>; rel="next"`),
+    /// found under `itemsKey` in each page. A list that cannot have been read whole (more items
+    /// stated in `total_count` than read, a next link that repeats or leaves the API, more pages
+    /// than `PageWalk.defaultLimit`) is an error: a caller deciding from part of it would decide wrong.
+    /// https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api
+    func listAll(_ path: String, itemsKey: String, target: Target, operation: String, logger: Logger) async throws(TargetError) -> [[String: Any]] {
+        var walk = PageWalk(base: baseURL)
+        var current = path + (path.contains("?") ? "&" : "?") + "per_page=100"
+        var items: [[String: Any]] = []
+        while true {
+            if let problem = walk.visit(current) {
+                throw TargetError(provider: .github, target: target.label, operation: operation, message: problem)
+            }
+            let response = try await send("GET", current, target: target, operation: operation, logger: logger)
+            guard response.status == 200 else { throw failure(response, target: target, operation: operation) }
+            guard let object = response.jsonObject(), let page = object[itemsKey] as? [[String: Any]] else {
+                throw TargetError(provider: .github, target: target.label, operation: operation, status: 200, message: "the answer has no '\(itemsKey)' list")
+            }
+            items += page
+            guard let link = LinkHeader.target(response.header("link"), relation: "next") else {
+                if let total = object["total_count"] as? Int, items.count < total {
+                    throw TargetError(
+                        provider: .github, target: target.label, operation: operation, status: 200,
+                        message: "the list states total_count \(total) but its pages hold \(items.count): it cannot be read whole"
+                    )
+                }
+                return items
+            }
+            guard let next = walk.path(ofNext: link, after: current) else {
+                throw TargetError(
+                    provider: .github, target: target.label, operation: operation, status: 200,
+                    message: "the next-page link leaves \(baseURL.host ?? "the API"); it is not followed with the credential"
+                )
+            }
+            current = next
+        }
+    }
+
     /// Turns a non-success answer into an error that says what failed and what to do.
     func failure(_ response: HTTPResponse, target: Target, operation: String) -> TargetError {
         let message = Self.message(response)

@@ -58,11 +58,10 @@ struct GitHubOrganizationSecretTarget: SecretTarget {
         }
         if secret.visibility == .selected {
             let listOperation = "read back selected repositories"
-            let list = try await client.send("GET", "\(secretPath)/repositories", target: target, operation: listOperation, logger: logger)
-            guard list.status == 200 else { throw client.failure(list, target: target, operation: listOperation) }
-            let names = ((list.jsonObject()?["repositories"] as? [[String: Any]]) ?? []).compactMap { ($0["full_name"] as? String)?.lowercased() }
+            let repositories = try await client.listAll("\(secretPath)/repositories", itemsKey: "repositories", target: target, operation: listOperation, logger: logger)
+            let names = repositories.compactMap { ($0["full_name"] as? String)?.lowercased() }
             let expected = Set(secret.repositories.map { $0.lowercased() })
-            guard Set(names) == expected else {
+            guard names.count == expected.count, Set(names) == expected else {
                 throw failure(listOperation, status: 200, "the secret is shared with [\(names.sorted().joined(separator: ", "))], not the plan's [\(expected.sorted().joined(separator: ", "))]")
             }
         }

@@ -51,6 +51,42 @@ public struct GitLabClient: Sendable {
         return response
     }
 
+    /// Every item of a paged list: `GET path?per_page=100`, then the `Link: <…>; rel="next"` page,
+    /// or the `x-next-page` one (https://docs.gitlab.com/api/rest/#pagination). A list that cannot
+    /// have been read whole (fewer items than `x-total`, a next page that repeats or leaves the
+    /// API, more pages than `PageWalk.defaultLimit`) is an error, never a shorter answer.
+    func listAll(_ path: String, target: Target, variable: GitLabVariable, operation: String, logger: Logger) async throws(TargetError) -> [[String: Any]] {
+        var walk = PageWalk(base: baseURL)
+        var current = path + "?per_page=100"
+        var items: [[String: Any]] = []
+        func incomplete(_ problem: String) -> TargetError {
+            TargetError(provider: .gitlab, target: target.label, operation: operation, status: 200, message: problem)
+        }
+        while true {
+            if let problem = walk.visit(current) { throw incomplete(problem) }
+            let response = try await send("GET", current, target: target, operation: operation, logger: logger)
+            guard response.status == 200 else { throw failure(response, target: target, variable: variable, operation: operation) }
+            guard let page = (try? JSONSerialization.jsonObject(with: response.body)) as? [[String: Any]] else {
+                throw incomplete("the answer is not a list")
+            }
+            items += page
+            if let link = LinkHeader.target(response.header("link"), relation: "next") {
+                guard let next = walk.path(ofNext: link, after: current) else {
+                    throw incomplete("the next-page link leaves \(baseURL.host ?? "the API"); it is not followed with the credential")
+                }
+                current = next
+            } else if let number = response.header("x-next-page").flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
+                current = path + "?per_page=100&page=\(number)"
+            } else {
+                // GitLab leaves x-total out above 10,000 items; then the walk's end is all there is.
+                if let total = response.header("x-total").flatMap({ Int($0) }), items.count < total {
+                    throw incomplete("the list states x-total \(total) but its pages hold \(items.count): it cannot be read whole")
+                }
+                return items
+            }
+        }
+    }
+
     /// Turns a non-success answer into an error that says what failed and what to do.
     func failure(_ response: HTTPResponse, target: Target, variable: GitLabVariable, operation: String) -> TargetError {
         let message = Self.message(response)

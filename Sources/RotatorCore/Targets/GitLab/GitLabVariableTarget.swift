@@ -69,6 +69,8 @@ struct GitLabVariableTarget: SecretTarget {
         guard let object = response.jsonObject() else {
             throw failure(operation, "the answer is not a JSON object")
         }
+        let landed = (object["environment_scope"] as? String) ?? "?"
+        guard landed == variable.environmentScope else { throw wrongScope(operation, landed: [landed]) }
         let hidden = (object["hidden"] as? Bool) ?? false
         if variable.hidden && !hidden {
             throw failure(
@@ -77,7 +79,6 @@ struct GitLabVariableTarget: SecretTarget {
             )
         }
         var mismatches: [String] = []
-        if (object["environment_scope"] as? String) != variable.environmentScope { mismatches.append("environment_scope") }
         if (object["masked"] as? Bool) != variable.masked { mismatches.append("masked") }
         if (object["protected"] as? Bool) != variable.protected { mismatches.append("protected") }
         if let raw = object["raw"] as? Bool, raw != variable.raw { mismatches.append("raw") }
@@ -92,7 +93,38 @@ struct GitLabVariableTarget: SecretTarget {
                 throw failure(operation, "the variable does not hold the token just written (another writer?)")
             }
         }
+        try await verifyScopeInList(receipt, logger: logger)
         return TargetObservation(updatedAt: nil)
+    }
+
+    /// A group variable of one scope is also looked for in the group's whole list: a GitLab that
+    /// ignores `filter[environment_scope]` on `PUT` (below Premium, and before 16.9) updates
+    /// whichever variable has the key, which the filtered read-back above may not show.
+    private func verifyScopeInList(_ receipt: PushReceipt, logger: Logger) async throws(TargetError) {
+        guard case .group = variable.owner, variable.environmentScope != "*" else { return }
+        let operation = "read back the group's variables"
+        let all = try await client.listAll(collectionPath, target: target, variable: variable, operation: operation, logger: logger)
+        let sameKey = all.filter { $0["key"] as? String == variable.key }
+        let scopes = sameKey.map { ($0["environment_scope"] as? String) ?? "?" }
+        guard scopes.contains(variable.environmentScope) else { throw wrongScope(operation, landed: scopes) }
+        let alsoHolding = sameKey.filter { entry in
+            entry["environment_scope"] as? String != variable.environmentScope
+                && (entry["value"] as? String).map { SHA256Digest.hex(of: Array($0.utf8)) == receipt.valueDigest } == true
+        }
+        if !alsoHolding.isEmpty {
+            throw wrongScope(operation, landed: alsoHolding.map { ($0["environment_scope"] as? String) ?? "?" })
+        }
+    }
+
+    /// The write reached a variable of another environment scope than the plan's.
+    private func wrongScope(_ operation: String, landed: [String]) -> TargetError {
+        var message = "the write landed in environment scope \(landed.map { "'\($0)'" }.joined(separator: ", ")), not the plan's '\(variable.environmentScope)'"
+        if case .group = variable.owner {
+            message += "; GitLab honours environment_scope and filter[environment_scope] on group variables on Premium and Ultimate only"
+                + " (https://docs.gitlab.com/api/group_level_variables/#the-filter-parameter), and below that drops them without an error;"
+                + " check that variable by hand, then use a project variable, environment_scope '*', or a Premium group"
+        }
+        return TargetError(provider: .gitlab, target: target.label, operation: operation, status: 200, message: message, mayHaveWritten: true)
     }
 
     private func failure(_ operation: String, _ message: String) -> TargetError {
