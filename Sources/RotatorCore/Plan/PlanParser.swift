@@ -271,7 +271,7 @@ struct PlanParser {
             }
         }
         guard let tokenID else { return nil }
-        return Adoption(tokenID: tokenID, expiresAt: expiresAt)
+        return Adoption(tokenID: tokenID, expiresAt: expiresAt, location: fields.node("token_id").map(reader.location(of:)))
     }
 
     private mutating func parseTarget(_ node: Node, path: String, providers: ParsedProviders) -> Target? {
