@@ -86,3 +86,29 @@ struct GitLabTargetCollisionTests {
         }
     }
 }
+
+/// The same through the real binary: the plan passes `validate` (a path and an id cannot be
+/// compared offline), and the run writes no GitLab variable and revokes nothing.
+@Suite("GitLab collisions stop the run before any GitLab write (real binary)", .serialized)
+struct GitLabTargetCollisionRunTests {
+    @Test("a project as path and as numeric id in one plan: no variable written, the old token stays valid, exit 1")
+    func runWritesNothing() async throws {
+        try await Scenario.with { world in
+            // Due (inside the 7-day lead time) but outside the 3-day warning window: exit 1, not 3.
+            let old = world.seedToken(expiresInDays: 5)
+            try world.writePlan(world.targetsPlan(adopt: old.id, targets: [
+                "gitlab: { project: acme/api, variable: ENVSHED_TOKEN, environment_scope: production }",
+                "github: { repo: acme/api, secret: ENVSHED_TOKEN }",
+                "gitlab: { project: \(Scenario.gitlabProjectID), variable: ENVSHED_TOKEN, environment_scope: production }",
+            ]))
+            let validate = try await world.rotator(["validate"])
+            #expect(validate.exitCode == 0, "\(validate.all)")
+            let result = try await world.rotator(["run"])
+            #expect(result.exitCode == 1, "\(result.all)")
+            #expect(result.all.contains("names the same variable as gitlab:acme/api/ENVSHED_TOKEN[production] (project id \(Scenario.gitlabProjectID))"), "\(result.all)")
+            #expect(world.gitlab.writes.isEmpty, "\(world.gitlab.writes)")
+            #expect(world.envshed.token(id: old.id)?.revokedAt == nil)
+            try world.expectNoSecretsLeaked([validate, result])
+        }
+    }
+}

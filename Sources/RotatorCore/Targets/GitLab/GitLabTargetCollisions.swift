@@ -5,11 +5,34 @@ import Logging
 /// place and as `acme/api` in another — would overwrite each other. `validate` compares paths
 /// offline but cannot map an id to a path, so a run asks GitLab (`GET /projects/:id`,
 /// `GET /groups/:id`, which accept either form and answer the numeric `id`) before its first
-/// write, and only for targets that need it: a numeric owner next to another target with the
-/// same key and scope.
-public enum GitLabTargetCollisions {
+/// GitLab write, and only for targets that need it: a numeric owner next to another target with
+/// the same key and scope. One instance per run, shared by every GitLab target through
+/// `GitLabClient`: the first write asks, every write waits for the same verdict, and with a
+/// collision no GitLab variable is written at all.
+public actor GitLabTargetCollisions {
+    private let targets: [Target]
+    private var verdict: Task<TargetError?, Never>?
+
     /// - Parameter targets: every target of the plan (not only the rotations selected), since a
     ///   rotation left out of this run still writes its variable on other runs.
+    public init(_ targets: [Target]) {
+        self.targets = targets
+    }
+
+    /// Throws the collision, if any, to every GitLab write of the run.
+    func ensureNone(client: GitLabClient, logger: Logger) async throws(TargetError) {
+        let pending = verdict ?? Task { [targets] () async -> TargetError? in
+            do throws(TargetError) {
+                try await Self.check(targets, client: client, logger: logger)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        verdict = pending
+        if let collision = await pending.value { throw collision }
+    }
+
     /// - Throws: `TargetError` naming both targets when two resolve to one owner id, key and
     ///   scope, or when an owner cannot be resolved (a collision cannot then be ruled out).
     public static func check(_ targets: [Target], client: GitLabClient, logger: Logger) async throws(TargetError) {

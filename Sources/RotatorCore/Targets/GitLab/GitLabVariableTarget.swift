@@ -34,6 +34,7 @@ struct GitLabVariableTarget: SecretTarget {
     }
 
     func push(_ value: Secret, logger: Logger) async throws(TargetError) -> PushReceipt {
+        try await client.collisions?.ensureNone(client: client, logger: logger)
         let startedAt = Date()
         let digest = value.withRevealed { SHA256Digest.hex(of: Array($0.utf8)) }
         var fields: [String: Any] = [
