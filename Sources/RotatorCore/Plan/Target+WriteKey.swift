@@ -14,6 +14,7 @@ extension Target {
     var writeKey: String {
         switch kind {
         case .githubEnvironment(let repository, let environment, let secret):
+            // "Environment names are not case sensitive": https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-deployments/managing-environments-for-deployment
             "github|\(repository.lowercased())|env:\(environment.lowercased())|\(secret.uppercased())"
         case .file(let file):
             "file|\(Self.resolvedFilePath(file.path))"
