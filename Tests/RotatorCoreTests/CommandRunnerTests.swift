@@ -87,8 +87,12 @@ struct CommandRunnerTests {
     @Test("the command starts with default signal dispositions even when the bot ignores SIGPIPE")
     func defaultSignalDispositions() async {
         // Swift servers commonly ignore SIGPIPE, and an ignored signal survives exec.
-        signal(SIGPIPE, SIG_IGN)
-        signal(SIGUSR1, SIG_IGN)
+        let previousPipe = signal(SIGPIPE, SIG_IGN)
+        let previousUser1 = signal(SIGUSR1, SIG_IGN)
+        defer {
+            signal(SIGPIPE, previousPipe)
+            signal(SIGUSR1, previousUser1)
+        }
         // SigIgn is the hex mask of ignored signals: SIGPIPE (13) is 0x1000, SIGUSR1 (10) 0x200.
         let (failure, _) = await Self.run(#"mask=$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/self/status); [ $(( 0x$mask & 0x1200 )) -eq 0 ] || { echo "ignored: $mask" >&2; exit 1; }"#)
         #expect(failure == nil, "\(failure?.description ?? "")")

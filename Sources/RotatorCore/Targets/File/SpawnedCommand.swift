@@ -10,8 +10,8 @@ import Glibc
 /// signal (SIGPIPE, which Swift programs commonly ignore) and a blocked one are inherited across
 /// `exec`, and a `systemctl` or shell script that cannot die of SIGPIPE or SIGTERM would outlive
 /// its deadline. Only stdin (`/dev/null`), stdout (`/dev/null`) and stderr (a file) are open in
-/// it: no pipe that a grandchild could keep open, and no descriptor of the bot (the state
-/// database, the lock) even if one lacked close-on-exec.
+/// it: no pipe that a grandchild could keep open, and (glibc 2.34 or later) no descriptor of
+/// the bot (the state database, the lock) even if one lacked close-on-exec.
 struct SpawnedCommand: Sendable {
     let pid: pid_t
 
