@@ -210,6 +210,9 @@ public final class GitLabEmulator: ControllableEmulator {
     private func route(
         _ request: Request, method: String, rawPath: String, query: [String: String], write: inout GitLabVariableWrite?
     ) async throws(EmulatorRejection) -> JSONResponse {
+        if method == "GET", let path = RequestPath(raw: rawPath), let owner = try ownerResource(path) {
+            return owner
+        }
         guard let path = RequestPath(raw: rawPath), let address = Self.address(path) else {
             throw Self.error(404, "404 Not Found")
         }
@@ -240,6 +243,23 @@ public final class GitLabEmulator: ControllableEmulator {
         default:
             throw Self.error(405, "405 Method Not Allowed")
         }
+    }
+
+    /// `GET /projects/:id` and `GET /groups/:id`, by numeric id or URL-encoded path, answering
+    /// the numeric `id` and the full path (https://docs.gitlab.com/api/projects/#get-a-single-project,
+    /// https://docs.gitlab.com/api/groups/#get-a-single-group); nil for any other path.
+    private func ownerResource(_ path: RequestPath) throws(EmulatorRejection) -> JSONResponse? {
+        for kind in [OwnerKind.project, .group] {
+            guard let reference = path.captures(kind == .project ? "api/v4/projects/{id}" : "api/v4/groups/{id}")?.first else { continue }
+            let owner = state.withLock { state in
+                let owners = kind == .project ? state.projects : state.groups
+                return Self.index(of: reference, in: owners).map { owners[$0] }
+            }
+            guard let owner else { throw Self.error(404, kind.notFound) }
+            let pathKey = kind == .project ? "path_with_namespace" : "full_path"
+            return JSONResponse(status: 200, json: .object(["id": .integer(owner.id), pathKey: .string(owner.path)]))
+        }
+        return nil
     }
 
     private func authenticate(_ request: Request) throws(EmulatorRejection) {

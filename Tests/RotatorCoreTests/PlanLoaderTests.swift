@@ -55,6 +55,14 @@ struct PlanLoaderTests {
                 line: 26, column: 5, message: "duplicate id; first defined at line 12"),
         BadPlan(name: "two rotations write one secret", yaml: PlanFixtures.valid(replacing: "repo: acme/web", with: "repo: ACME/api"),
                 line: 33, column: 9, message: "is already written by rotation 'api-production-ci'"),
+        BadPlan(name: "two rotations write one GitHub environment secret (environment names are case-insensitive)",
+                yaml: PlanFixtures.valid(replacing: "- github: { repo: acme/web, secret: ENVSHED_TOKEN }", with: "- github: { repo: Acme/API, environment: Production, secret: Envshed_Token }"),
+                line: 33, column: 9,
+                message: "target github:Acme/API@Production/Envshed_Token is already written by rotation 'api-production-ci' as github:acme/api@production/ENVSHED_TOKEN (line 23)"),
+        BadPlan(name: "two rotations adopt one token",
+                yaml: PlanFixtures.valid(replacing: "    purpose: Web previews\n", with: "    purpose: Web previews\n    adopt: { token_id: 0D6E0000-0000-4000-8000-000000000003 }\n"),
+                line: 28, column: 24,
+                message: "adopt.token_id 0D6E0000-0000-4000-8000-000000000003 is already adopted by rotation 'api-production-ci' (line 20)"),
         BadPlan(name: "environment scope without environment id", yaml: PlanFixtures.valid(replacing: "environment: { slug: production, id: 9ab20000-0000-4000-8000-000000000002 }", with: "environment: { slug: production }"),
                 line: 16, column: 18, message: "environment scope needs environment.id"),
         BadPlan(name: "github target without providers.github", yaml: PlanFixtures.valid(replacing: "providers:\n  github:\n    token: env:GITHUB_TOKEN\n", with: ""),
@@ -133,6 +141,38 @@ struct PlanLoaderTests {
                 yaml: PlanFixtures.allKinds(replacing: "- file: { path: /tmp/envshed-rotator-test-token-2 }", with: "- github: { org: ACME, secret: Envshed_Token, visibility: all }"),
                 line: 29, column: 9, message: "target github:org/ACME/Envshed_Token is already written by rotation 'api-production-ci'"),
     ]
+
+    @Test("two rotations writing one file through a symlinked directory write one target")
+    func fileThroughSymlink() throws {
+        let base = NSTemporaryDirectory() + "/envshed-rotator-links-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: base + "/real", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createSymbolicLink(atPath: base + "/link", withDestinationPath: base + "/real")
+        let yaml = PlanFixtures.allKinds
+            .replacingOccurrences(of: "/tmp/envshed-rotator-test-token,", with: "\(base)/real/token,")
+            .replacingOccurrences(of: "/tmp/envshed-rotator-test-token-2", with: "\(base)/link/token")
+        try malformed(BadPlan(
+            name: "file through a symlink", yaml: yaml, line: 29, column: 9,
+            message: "target file:\(base)/link/token is already written by rotation 'api-production-ci' as file:\(base)/real/token"
+        ))
+        // A different file in the same directory is another target.
+        let distinct = yaml.replacingOccurrences(of: "\(base)/link/token", with: "\(base)/link/other-token")
+        #expect(try PlanLoader.parse(distinct, file: "plan.yaml").rotations.count == 2)
+    }
+
+    @Test("a GitLab group variable scoped to an environment gets a warning (Premium only), a project variable none")
+    func groupEnvironmentScopeWarning() throws {
+        let scoped = PlanFixtures.allKinds(
+            replacing: "{ group: acme, variable: ENVSHED_TOKEN, masked_and_hidden: true }",
+            with: "{ group: acme, variable: ENVSHED_TOKEN, environment_scope: staging, masked_and_hidden: true }"
+        )
+        let plan = try PlanLoader.parse(scoped, file: "plan.yaml")
+        let warning = try #require(plan.warnings.first { $0.message.contains("environment_scope on group variables") }, "\(plan.warnings)")
+        #expect(warning.severity == .warning)
+        #expect(warning.location == SourceLocation(file: "plan.yaml", line: 28, column: 9))
+        #expect(warning.message.contains("gitlab:group:acme/ENVSHED_TOKEN[staging]: GitLab honours environment_scope on group variables on Premium and Ultimate only"))
+        #expect(plan.warnings.count == 1, "the project variable scoped to production gets none: \(plan.warnings)")
+    }
 
     @Test("a malformed target is reported with file:line:col", arguments: badTargets)
     func malformedTarget(_ bad: BadPlan) throws {

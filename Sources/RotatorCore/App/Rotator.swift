@@ -114,7 +114,10 @@ public struct Rotator: Sendable {
         if used.contains(.gitlab), let settings = plan.gitlab {
             do {
                 let credential = try settings.token.resolve(environment: variables)
-                gitlab = GitLabClient(transport: transport, baseURL: settings.apiURL, credential: credential, authentication: settings.authentication)
+                gitlab = GitLabClient(
+                    transport: transport, baseURL: settings.apiURL, credential: credential, authentication: settings.authentication,
+                    collisions: GitLabTargetCollisions(plan.rotations.flatMap(\.targets))
+                )
             } catch {
                 throw SetupError(message: "providers.gitlab.token: \(error)")
             }

@@ -132,8 +132,8 @@ struct Notifier: Sendable {
     }
 
     static func isAllowed(_ url: URL) -> Bool {
-        guard let host = url.host else { return false }
-        return url.scheme == "https" || (url.scheme == "http" && PlanParser.isLoopback(host))
+        guard url.host != nil else { return false }
+        return url.scheme == "https" || (url.scheme == "http" && LoopbackHost.contains(url))
     }
 }
 

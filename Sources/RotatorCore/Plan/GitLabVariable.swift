@@ -21,6 +21,26 @@ public struct GitLabVariable: Sendable, Hashable {
     /// `masked_and_hidden`: GitLab accepts it only when it creates the variable.
     public var hidden: Bool
 
+    /// `project` or `group`, as GitLab's API paths name them (`/projects/:id`).
+    var ownerKind: String {
+        switch owner {
+        case .project: "project"
+        case .group: "group"
+        }
+    }
+
+    /// The owner as the plan gives it: a path or a numeric id.
+    var ownerReference: String {
+        switch owner {
+        case .project(let reference), .group(let reference): reference
+        }
+    }
+
+    /// The owner is given as a numeric id, which only GitLab can match with a path.
+    var isNumeric: Bool {
+        !ownerReference.isEmpty && ownerReference.allSatisfy(\.isASCII) && ownerReference.allSatisfy(\.isNumber)
+    }
+
     public init(owner: Owner, key: String, environmentScope: String, masked: Bool, protected: Bool, raw: Bool, hidden: Bool) {
         self.owner = owner
         self.key = key

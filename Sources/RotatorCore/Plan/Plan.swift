@@ -47,8 +47,8 @@ public struct EnvshedSettings: Sendable {
     public func resolvedAPIURL(environment: [String: String]) -> URL? {
         if let apiURL { return apiURL }
         if let fromEnvironment = environment["ENVSHED_API_URL"], !fromEnvironment.isEmpty {
-            guard let url = URL(string: fromEnvironment), let host = url.host,
-                  url.scheme == "https" || (url.scheme == "http" && PlanParser.isLoopback(host))
+            guard let url = URL(string: fromEnvironment), url.host != nil,
+                  url.scheme == "https" || (url.scheme == "http" && LoopbackHost.contains(url))
             else { return nil }
             return url
         }

@@ -1,26 +1,42 @@
 import Yams
 
-/// Checks that need the whole plan: duplicate ids, two rotations writing one secret, anything
-/// token-shaped pasted anywhere, and the policy warnings of Envshed's best practices.
+/// Checks that need the whole plan: duplicate ids, two rotations adopting one token or writing
+/// one secret, anything token-shaped pasted anywhere, and the policy warnings of Envshed's best
+/// practices and of provider limits.
 enum PlanChecks {
     static func crossRotation(_ plan: Plan, reader: inout YAMLReader) {
         var firstID: [String: SourceLocation] = [:]
-        var firstTarget: [String: (rotation: String, location: SourceLocation)] = [:]
+        var firstAdoption: [String: (rotation: String, location: SourceLocation)] = [:]
+        var firstTarget: [String: (rotation: String, label: String, location: SourceLocation)] = [:]
         for rotation in plan.rotations {
             if let first = firstID[rotation.id] {
                 reader.error(at: rotation.location, "rotation '\(rotation.id)': duplicate id; first defined at line \(first.line)")
             } else {
                 firstID[rotation.id] = rotation.location
             }
-            for target in rotation.targets {
-                if let first = firstTarget[target.identity] {
-                    let owner = first.rotation == rotation.id ? "this rotation" : "rotation '\(first.rotation)'"
+            if let adopt = rotation.adopt {
+                // Token ids are UUIDs, which Envshed may print in either case.
+                let location = adopt.location ?? rotation.location
+                if let first = firstAdoption[adopt.tokenID.lowercased()] {
                     reader.error(
-                        at: target.location,
-                        "rotation '\(rotation.id)': target \(target.label) is already written by \(owner) (line \(first.location.line)); two writers of one secret would overwrite each other"
+                        at: location,
+                        "rotation '\(rotation.id)': adopt.token_id \(adopt.tokenID) is already adopted by rotation '\(first.rotation)' (line \(first.location.line)); the first of them to rotate would revoke the token the other still distributes: adopt each token in one rotation only"
                     )
                 } else {
-                    firstTarget[target.identity] = (rotation.id, target.location)
+                    firstAdoption[adopt.tokenID.lowercased()] = (rotation.id, location)
+                }
+            }
+            for target in rotation.targets {
+                let key = target.writeKey
+                if let first = firstTarget[key] {
+                    let owner = first.rotation == rotation.id ? "this rotation" : "rotation '\(first.rotation)'"
+                    let spelled = first.label == target.label ? "" : " as \(first.label)"
+                    reader.error(
+                        at: target.location,
+                        "rotation '\(rotation.id)': target \(target.label) is already written by \(owner)\(spelled) (line \(first.location.line)); two writers of one secret would overwrite each other"
+                    )
+                } else {
+                    firstTarget[key] = (rotation.id, target.label, target.location)
                 }
             }
         }
@@ -37,6 +53,15 @@ enum PlanChecks {
             }
             if rotation.expiresInDays > 90 {
                 reader.warning(at: rotation.location, "\(label): expires_in_days \(rotation.expiresInDays) is over the recommended 90 days")
+            }
+            for target in rotation.targets {
+                guard case .gitlabVariable(let variable) = target.kind, case .group = variable.owner, variable.environmentScope != "*" else { continue }
+                // https://docs.gitlab.com/api/group_level_variables/: `environment_scope` and
+                // `filter` of group variables are Premium and Ultimate only.
+                reader.warning(
+                    at: target.location,
+                    "\(label): target \(target.label): GitLab honours environment_scope on group variables on Premium and Ultimate only; on Free every environment gets this variable, and the read-back fails the rotation when the scope was not kept"
+                )
             }
         }
     }

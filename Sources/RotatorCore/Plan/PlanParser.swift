@@ -271,7 +271,7 @@ struct PlanParser {
             }
         }
         guard let tokenID else { return nil }
-        return Adoption(tokenID: tokenID, expiresAt: expiresAt)
+        return Adoption(tokenID: tokenID, expiresAt: expiresAt, location: fields.node("token_id").map(reader.location(of:)))
     }
 
     private mutating func parseTarget(_ node: Node, path: String, providers: ParsedProviders) -> Target? {
@@ -346,7 +346,7 @@ struct PlanParser {
             if let node = fields.node(key) { reader.error(node, "\(fields.path).\(key): expected an http(s) URL, got '\(text)'") }
             return nil
         }
-        if scheme == "http", !Self.isLoopback(url.host ?? "") {
+        if scheme == "http", !LoopbackHost.contains(url) {
             if let node = fields.node(key) {
                 reader.error(node, "\(fields.path).\(key): plain http would send credentials in clear text; use https (http is allowed for loopback only)")
             }
@@ -407,9 +407,5 @@ struct PlanParser {
     static func isRepositoryName(_ text: String) -> Bool {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         return parts.count == 2 && parts.allSatisfy { ASCIIText.isWord($0, extra: "-_.") }
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

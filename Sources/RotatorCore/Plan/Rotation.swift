@@ -26,10 +26,13 @@ public struct Adoption: Sendable, Hashable {
     public var tokenID: String
     /// Known expiry, when the plan gives one; otherwise the token list's expiry is used.
     public var expiresAt: Date?
+    /// Where the plan gives `token_id`, for the check that no two rotations adopt one token.
+    public var location: SourceLocation?
 
-    public init(tokenID: String, expiresAt: Date?) {
+    public init(tokenID: String, expiresAt: Date?, location: SourceLocation? = nil) {
         self.tokenID = tokenID
         self.expiresAt = expiresAt
+        self.location = location
     }
 }
 

@@ -58,6 +58,31 @@ enum PlantedToken {
         }
     }
 
+    /// A GitHub App installation token in the stateless format: `ghs_` followed by a JWT, about
+    /// 520 characters with two dots (GitHub changelog, 2026-05-15).
+    static func statelessInstallation(_ random: inout SplitMix64) -> String {
+        "ghs_" + jwt(&random)
+    }
+
+    /// A JWT as Kubernetes service accounts and GitHub Apps use them: base64url
+    /// `header.payload.signature`, the header a JSON object (`eyJ`), an RS256 signature.
+    static func jwt(_ random: inout SplitMix64) -> String {
+        let base64url = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        func segment(_ count: Int) -> String { String((0..<count).map { _ in random.pick(base64url) }) }
+        return "eyJ" + segment(random.int(17...60)) + ".eyJ" + segment(random.int(40...300)) + "." + segment(342)
+    }
+
+    /// Any credential the redactor must catch, of every shape it knows.
+    static func credential(_ random: inout SplitMix64) -> String {
+        switch random.int(0..<5) {
+        case 0: statelessInstallation(&random)
+        case 1: jwt(&random)
+        case 2: withoutDigits(&random)
+        case 3: "github_pat_" + random.alphanumeric(22) + "_" + random.alphanumeric(59)
+        default: any(&random)
+        }
+    }
+
     /// A token with no digit at all, of any kind: about one Envshed or GitHub token in a
     /// thousand, one GitLab token in thirty.
     static func withoutDigits(_ random: inout SplitMix64) -> String {

@@ -8,12 +8,18 @@ public struct GitLabClient: Sendable {
     private let baseURL: URL
     private let credential: Secret
     private let authentication: GitLabSettings.Authentication
+    /// The run's check that no two targets name one variable; nil where nothing is written.
+    let collisions: GitLabTargetCollisions?
 
-    public init(transport: any HTTPTransport, baseURL: URL, credential: Secret, authentication: GitLabSettings.Authentication) {
+    public init(
+        transport: any HTTPTransport, baseURL: URL, credential: Secret, authentication: GitLabSettings.Authentication,
+        collisions: GitLabTargetCollisions? = nil
+    ) {
         self.transport = transport
         self.baseURL = baseURL
         self.credential = credential
         self.authentication = authentication
+        self.collisions = collisions
     }
 
     /// - Parameter path: already percent-encoded, query included.

@@ -34,6 +34,7 @@ struct GitLabVariableTarget: SecretTarget {
     }
 
     func push(_ value: Secret, logger: Logger) async throws(TargetError) -> PushReceipt {
+        try await client.collisions?.ensureNone(client: client, logger: logger)
         let startedAt = Date()
         let digest = value.withRevealed { SHA256Digest.hex(of: Array($0.utf8)) }
         var fields: [String: Any] = [
@@ -83,7 +84,13 @@ struct GitLabVariableTarget: SecretTarget {
         if (object["protected"] as? Bool) != variable.protected { mismatches.append("protected") }
         if let raw = object["raw"] as? Bool, raw != variable.raw { mismatches.append("raw") }
         guard mismatches.isEmpty else {
-            throw failure(operation, "the variable's \(mismatches.joined(separator: ", ")) differ from what was written")
+            var message = "the variable's \(mismatches.joined(separator: ", ")) differ from what was written"
+            if case .group = variable.owner, let stored = object["environment_scope"] as? String, stored != variable.environmentScope {
+                // Free ignores `environment_scope` and `filter` of group variables: the write
+                // landed in (and may have replaced) the variable of another scope.
+                message += "; GitLab stored it with environment_scope '\(stored)': group variables keep their scope on Premium and Ultimate only, so on Free use a project variable or environment_scope '*'"
+            }
+            throw failure(operation, message)
         }
         if !hidden {
             guard let value = object["value"] as? String else {
