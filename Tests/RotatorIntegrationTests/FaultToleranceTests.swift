@@ -240,7 +240,9 @@ struct FaultToleranceTests {
             _ = try dueWorld(world)
             world.envshed.setLatency(.milliseconds(100))
             let first = try world.startRotator(["run"])
-            try await Task.sleep(for: .milliseconds(150))
+            // The first run holds the lock once it talks to Envshed (it lists tokens under the lock).
+            let deadline = ContinuousClock.now + .seconds(20)
+            while world.envshed.requests.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             let second = try world.startRotator(["run", "--wait-for-lock", "30"])
             let results = [try await first.wait(), try await second.wait()]
             #expect(results.map(\.exitCode) == [0, 0], "\(results.map(\.all))")
