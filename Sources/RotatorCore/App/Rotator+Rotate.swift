@@ -111,6 +111,7 @@ extension Rotator {
             await operations.aborted(result, store: store, provider: nil)
         }
         try? store.finish(runID: runID, exitCode: Int(result.exit.rawValue), at: environment.now())
+        StatePaths.handBack(directory)
         return result
     }
 

@@ -58,6 +58,7 @@ extension Rotator {
             await operations.aborted(result, store: store, provider: nil)
         }
         try? store.finish(runID: runID, exitCode: Int(result.exit.rawValue), at: environment.now())
+        StatePaths.handBack(directory)
         return result
     }
 
@@ -78,11 +79,13 @@ extension Rotator {
         // carry them out concurrently, at most `concurrency` at a time.
         let planner = RotationPlanner(now: environment.now())
         let indexed = LiveTokens(tokens)
-        var decisions: [(decision: RotationDecision, record: RotationRecord?)] = []
+        var decisions: [(decision: RotationDecision, record: RotationRecord?, refusal: String?)] = []
         var reserved = Set<String>()
+        let managedElsewhere = Dictionary(try store.rotations().compactMap { record in record.tokenID.map { ($0, record.rotationID) } }, uniquingKeysWith: { first, _ in first })
         for rotation in rotations {
             try journalOrphans(of: rotation, in: indexed, store: store, journal: journal)
             let record = try store.rotation(rotation.id)
+            let refusal = record?.tokenID == nil ? Self.adoptionConflict(rotation, live: indexed, managedElsewhere: managedElsewhere) : nil
             let current = record?.tokenID ?? rotation.adopt?.tokenID
             let holdings = TokenHoldings(rotation: rotation, records: try store.targets(rotation: rotation.id), currentTokenID: current)
             let decision = planner.decide(
@@ -90,8 +93,12 @@ extension Rotator {
                 reservedNames: reserved
             )
             if decision.verdict.isDue { reserved.insert(decision.request.name) }
-            journal.log(.plan, rotation: rotation.id, tokenID: decision.current?.id, outcome: decision.verdict.isDue ? .ok : .skipped, detail: decision.verdict.reason)
-            decisions.append((decision, record))
+            if let refusal {
+                journal.log(.plan, rotation: rotation.id, tokenID: decision.current?.id, outcome: .failed, detail: refusal)
+            } else {
+                journal.log(.plan, rotation: rotation.id, tokenID: decision.current?.id, outcome: decision.verdict.isDue ? .ok : .skipped, detail: decision.verdict.reason)
+            }
+            decisions.append((decision, record, refusal))
         }
         let shouldStop = environment.shouldStop
         return try await withThrowingTaskGroup(of: (Int, RotationOutcome?).self) { group in
@@ -100,12 +107,19 @@ extension Rotator {
             func startNext() {
                 guard next < decisions.count else { return }
                 let index = next
-                let (decision, record) = decisions[index]
+                let (decision, record, refusal) = decisions[index]
                 next += 1
                 group.addTask {
                     if shouldStop() {
                         journal.log(.plan, rotation: decision.rotation.id, outcome: .skipped, detail: "not started: shutting down")
                         return (index, nil)
+                    }
+                    if let refusal {
+                        let failure = RotationFailure(
+                            rotationID: decision.rotation.id, step: .plan, target: nil, reason: refusal, oldTokenID: decision.current?.id,
+                            oldTokenExpiresAt: decision.current?.expiresAt, targetsHoldingNewToken: []
+                        )
+                        return (index, RotationOutcome(rotationID: decision.rotation.id, result: .failed(failure), revokedTokenIDs: [], revocationErrors: []))
                     }
                     if decision.verdict.isDue {
                         return (index, try await executor.execute(decision))
@@ -146,11 +160,22 @@ extension Rotator {
     /// may be the very one every target holds. Nothing proves otherwise, so each is journaled as
     /// possibly held by every declared target (the rotation then rolls forward) and is revoked
     /// only once a rotation has completed and every target was verified to hold its successor.
+    ///
+    /// The same holds for a token the state knows as `pending` from an earlier run, still live,
+    /// that no record holds: a crash between the create and the "may hold" journal leaves one,
+    /// but so does a state copied while a run was between its test pull and its pushes — and
+    /// restored after that run had pushed the token everywhere.
     func journalOrphans(of rotation: Rotation, in tokens: LiveTokens, store: any StateStore, journal: RunJournal) throws(StateError) {
-        guard let marked = tokens.markedByRotation[rotation.id] else { return }
-        let known = Set(try store.managedTokens(rotation: rotation.id).map(\.tokenID))
+        let journaled = try store.managedTokens(rotation: rotation.id)
+        let known = Set(journaled.map(\.tokenID))
         let current = try store.rotation(rotation.id)?.tokenID ?? rotation.adopt?.tokenID
-        let orphans = marked.filter { !known.contains($0.token.id) && $0.token.id != current }
+        var orphans = (tokens.markedByRotation[rotation.id] ?? []).filter { !known.contains($0.token.id) && $0.token.id != current }
+            .map { (id: $0.token.id, detail: "found a live token from attempt \($0.marker.attempt) that this state never journaled (a crash, or a lost or restored state directory)") }
+        let holdings = TokenHoldings(rotation: rotation, records: try store.targets(rotation: rotation.id), currentTokenID: current)
+        for token in journaled where token.status == .pending && token.runID != journal.runID && tokens.byID[token.tokenID] != nil
+            && !holdings.mayBeHeld(token.tokenID) && token.tokenID != current {
+            orphans.append((id: token.tokenID, detail: "a live token left pending by run \(token.runID) that no target was journaled to hold (a crash before its pushes, or a state restored from a copy)"))
+        }
         guard !orphans.isEmpty else { return }
         let now = environment.now()
         // Targets first, durably: a crash between the two writes must leave the tokens held, not
@@ -161,24 +186,39 @@ extension Rotator {
                 rotationID: rotation.id, identity: target.identity, label: target.label, possibleTokenIDs: current.map { [$0] } ?? [],
                 verifiedTokenID: current, providerUpdatedAt: nil, updatedAt: now
             )
-            for (token, _) in orphans where !record.possibleTokenIDs.contains(token.id) {
-                record.possibleTokenIDs.append(token.id)
+            for orphan in orphans where !record.possibleTokenIDs.contains(orphan.id) {
+                record.possibleTokenIDs.append(orphan.id)
             }
             record.updatedAt = now
             return record
         }
         try store.saveDurably(targets: records, steps: [])
-        for (token, marker) in orphans {
+        for (token, marker) in tokens.markedByRotation[rotation.id] ?? [] where !known.contains(token.id) && orphans.contains(where: { $0.id == token.id }) {
             try store.save(ManagedToken(
                 tokenID: token.id, rotationID: rotation.id, origin: .created, name: token.name, fingerprint: nil,
                 expiresAt: token.expiresAt, serial: marker.serial, runID: journal.runID, status: .pending, createdAt: now
             ))
+        }
+        for orphan in orphans {
             journal.log(
-                .plan, rotation: rotation.id, tokenID: token.id, outcome: .ok,
-                detail: "found a live token from attempt \(marker.attempt) that this state never journaled (a crash, or a lost or restored state directory); "
-                    + "every target may hold it, so it is revoked only after a verified rotation"
+                .plan, rotation: rotation.id, tokenID: orphan.id, outcome: .ok,
+                detail: "\(orphan.detail); every target may hold it, so it is revoked only after a verified rotation"
             )
         }
+    }
+
+    /// A token belongs to one rotation: if two adopted it, the first to finish would revoke it
+    /// while the other's targets still hold it. The plan check catches two `adopt:` of one id;
+    /// this catches adopting a token another rotation created (its marker says so) or manages now.
+    static func adoptionConflict(_ rotation: Rotation, live: LiveTokens, managedElsewhere: [String: String]) -> String? {
+        guard let adopted = rotation.adopt?.tokenID else { return nil }
+        if let owner = managedElsewhere[adopted], owner != rotation.id {
+            return "adopt.token_id \(adopted) is the current token of rotation \(owner); one token cannot belong to two rotations (remove the adopt: or let \(owner) rotate it first)"
+        }
+        if let marker = live.byID[adopted].flatMap({ ManagedMarker.parse($0.description) }), marker.rotationID != rotation.id {
+            return "adopt.token_id \(adopted) was created by this tool for rotation \(marker.rotationID); one token cannot belong to two rotations"
+        }
+        return nil
     }
 
     /// 3 when a token that could not be rotated expires within its warning window, 1 for any

@@ -102,7 +102,9 @@ public struct RotationExecutor: Sendable {
             let label = writer.target.label
             switch outcome.result {
             case .success(let receipt):
-                try updateTarget(writer.target, rotation: rotation.id, current: attempt.record.tokenID) { $0.possibleTokenIDs = [created.token.id] }
+                // The journal keeps every token this target may have held until promotion: a
+                // success here is not yet a verified read-back, and pipelines may still use
+                // what it held before (they get the grace period after promotion).
                 receipts.append((writer, receipt))
                 try journal.end(
                     .push, rotation: rotation.id, target: label, tokenID: created.token.id, outcome: .ok, durationMS: outcome.milliseconds,
@@ -442,11 +444,19 @@ public struct RotationExecutor: Sendable {
                 runID: journal.runID, status: .superseded, createdAt: at, revokeAfter: revokeAfter
             ))
         }
-        let targets = rotation.targets.map { target in
+        var targets = rotation.targets.map { target in
             TargetRecord(
                 rotationID: rotation.id, identity: target.identity, label: target.label, possibleTokenIDs: [created.token.id],
                 verifiedTokenID: created.token.id, providerUpdatedAt: verified[target.identity]?.updatedAt, updatedAt: at
             )
+        }
+        // A target that left the plan is released: what it may hold is superseded above and goes
+        // after the grace period; the tool no longer writes there.
+        let declared = Set(rotation.targets.map(\.identity))
+        for var record in try store.targets(rotation: rotation.id) where !declared.contains(record.identity) && !record.possibleTokenIDs.isEmpty {
+            record.possibleTokenIDs = []
+            record.updatedAt = at
+            targets.append(record)
         }
         attempt.record.tokenID = created.token.id
         attempt.record.tokenName = created.token.name

@@ -50,7 +50,9 @@ public enum StatePaths {
         guard info.st_mode & S_IFMT == S_IFDIR else {
             throw StateError(path: path, reason: "exists and is not a directory")
         }
-        if mustOwn, info.st_uid != geteuid() {
+        // root may use the service's directory (the on-call runbook runs `rotate` as root);
+        // `handBack` then returns every file it created to the directory's owner.
+        if mustOwn, info.st_uid != geteuid(), geteuid() != 0 {
             throw StateError(
                 path: path,
                 reason: "the state directory is owned by uid \(info.st_uid), not by this user (uid \(geteuid())); run as its owner "
@@ -62,6 +64,23 @@ public enum StatePaths {
                 path: path,
                 reason: "the state directory is writable by group or others (mode \(String(info.st_mode & 0o7777, radix: 8))); chmod 700 it"
             )
+        }
+    }
+
+    /// After root used a directory another user owns (the systemd service's dynamic user): every
+    /// file in it goes back to that owner, or the next nightly run could not open the database or
+    /// the lock root created. Links are not followed (`lchown`).
+    public static func handBack(_ directory: String) {
+        var info = stat()
+        guard geteuid() == 0, stat(directory, &info) == 0, info.st_uid != 0,
+              let entries = try? FileManager.default.contentsOfDirectory(atPath: directory)
+        else { return }
+        for entry in entries {
+            let path = directory + "/" + entry
+            var file = stat()
+            if lstat(path, &file) == 0, file.st_uid != info.st_uid || file.st_gid != info.st_gid {
+                lchown(path, info.st_uid, info.st_gid)
+            }
         }
     }
 

@@ -63,10 +63,20 @@ public struct GitHubClient: Sendable {
             request.headers["Authorization"] = try await bearer(target: target, logger: logger)
             response = try await transport.send(request)
             if response.status == 401, case .app(_, let cache) = credential {
-                // The installation token was revoked or expired early: mint a new one, once.
+                // The installation token was revoked or expired early: mint a new one, once. An
+                // attempt before the 401 may have landed (no answer, 5xx): the resent write's
+                // answer must not make that forgotten.
+                let uncertain = response.followsUncertainAttempt
                 await cache.invalidate()
-                request.headers["Authorization"] = try await bearer(target: target, logger: logger)
+                do {
+                    request.headers["Authorization"] = try await bearer(target: target, logger: logger)
+                } catch {
+                    var failure = error
+                    failure.mayHaveWritten = uncertain && request.isWrite
+                    throw failure
+                }
                 response = try await transport.send(request)
+                response.followsUncertainAttempt = response.followsUncertainAttempt || uncertain
             }
         } catch let error as TargetError {
             throw error

@@ -54,7 +54,7 @@ struct GitHubSecretWriter {
             // No answer: the request may have reached GitHub and been applied (unless it never
             // left, because no installation token could be had).
             var uncertain = error
-            uncertain.mayHaveWritten = error.operation == putOperation
+            uncertain.mayHaveWritten = uncertain.mayHaveWritten || error.operation == putOperation
             throw uncertain
         }
     }
