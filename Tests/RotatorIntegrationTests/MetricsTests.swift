@@ -3,7 +3,7 @@ import RotatorEmulators
 import Testing
 
 /// The Prometheus text file written after every `run` and `rotate`.
-@Suite("Metrics textfile (real binary, promtool)", .serialized)
+@Suite("Metrics textfile (real binary, promtool)", .serialized, .timeLimit(.minutes(5)))
 struct MetricsTests {
     static let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
