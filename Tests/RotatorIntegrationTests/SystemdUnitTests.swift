@@ -44,8 +44,10 @@ struct SystemdUnitTests {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
+        let deadline = ToolDeadline(process)
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        deadline.disarm()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
