@@ -73,7 +73,9 @@ struct CrashRecoveryTests {
         let seed = TestSeed.make(salt: UInt64(salt))
         var generator = SeededGenerator(seed: seed)
         // How many requests a clean run of this plan makes, so that every one of them can be hit.
-        let total = try await Self.requestCount()
+        let total = try await Self.requestCount { world in
+            try world.writePlan(world.standardPlan(adoptProduction: world.seedToken(expiresInDays: 2).id))
+        }
         let request = Int.random(in: 1...total, using: &generator)
         let phase: ObservedRequest.Phase = Bool.random(using: &generator) ? .received : .handled
         let offset = Duration.milliseconds(Int.random(in: 0...15, using: &generator))
@@ -96,12 +98,11 @@ struct CrashRecoveryTests {
         }
     }
 
-    /// The requests one clean run of the seeded test's plan makes.
-    private static func requestCount() async throws -> Int {
+    /// The requests one clean run of the plan `setUp` writes makes.
+    private static func requestCount(_ setUp: (Scenario) throws -> Void) async throws -> Int {
         let world = try await Scenario.start()
         do {
-            let old = world.seedToken(expiresInDays: 2)
-            try world.writePlan(world.standardPlan(adoptProduction: old.id))
+            try setUp(world)
             let result = try await world.rotator(["run"])
             #expect(result.exitCode == 0, "the calibration run failed: \(result.all)")
             let count = world.events.filter(\.isArrival).count
@@ -110,6 +111,104 @@ struct CrashRecoveryTests {
         } catch {
             await world.stop()
             throw error
+        }
+    }
+
+    /// A target of `sharedWorld` and how to read what it holds.
+    struct SharedTarget: Sendable {
+        let name: String
+        let read: @Sendable (Scenario) -> String?
+    }
+
+    /// Three due rotations that share hosts and places: `share-a` and `share-b` write two secrets
+    /// of repository `acme/api` and two keys of the Kubernetes Secret `api/shared`; `share-a` and
+    /// `share-c` write two variables of the GitLab project `acme/api`; `share-c` also writes the
+    /// `production` environment of `acme/api`, `share-b` a file. Returns each rotation's targets
+    /// and the tokens adopted.
+    static func sharedWorld(_ world: Scenario) throws -> (targets: [String: [SharedTarget]], adopted: [String]) {
+        let agent = world.directory + "/agent"
+        try FileManager.default.createDirectory(atPath: agent, withIntermediateDirectories: true)
+        func github(_ name: String, environment: String? = nil) -> SharedTarget {
+            SharedTarget(name: "github acme/api\(environment.map { "@" + $0 } ?? "")/\(name)") { $0.githubSecret("acme/api", environment: environment, name: name) }
+        }
+        func kubernetes(_ key: String) -> SharedTarget {
+            SharedTarget(name: "kubernetes api/shared/\(key)") { $0.kubernetes.secretValue(namespace: "api", name: "shared", key: key) }
+        }
+        func gitlab(_ key: String) -> SharedTarget {
+            SharedTarget(name: "gitlab acme/api/\(key)") { $0.gitlab.variable(project: "acme/api", key: key)?.value }
+        }
+        let file = SharedTarget(name: "file \(agent)/token-b") { try? String(contentsOfFile: $0.directory + "/agent/token-b", encoding: .utf8) }
+        let targets: [String: [(yaml: String, target: SharedTarget)]] = [
+            "share-a": [
+                ("github: { repo: acme/api, secret: TOKEN_A }", github("TOKEN_A")),
+                ("kubernetes: { namespace: api, secret: shared, key: TOKEN_A }", kubernetes("TOKEN_A")),
+                ("gitlab: { project: acme/api, variable: TOKEN_A }", gitlab("TOKEN_A")),
+            ],
+            "share-b": [
+                ("github: { repo: acme/api, secret: TOKEN_B }", github("TOKEN_B")),
+                ("kubernetes: { namespace: api, secret: shared, key: TOKEN_B }", kubernetes("TOKEN_B")),
+                ("file: { path: \(agent)/token-b }", file),
+            ],
+            "share-c": [
+                ("github: { repo: acme/api, environment: production, secret: TOKEN_C }", github("TOKEN_C", environment: "production")),
+                ("gitlab: { project: acme/api, variable: TOKEN_C }", gitlab("TOKEN_C")),
+            ],
+        ]
+        var adopted: [String] = []
+        var rotations: [Scenario.PlannedRotation] = []
+        for id in targets.keys.sorted() {
+            let old = world.seedToken(expiresInDays: 2)
+            adopted.append(old.id)
+            rotations.append(.init(id: id, adopt: old.id, targets: targets[id, default: []].map(\.yaml)))
+        }
+        try world.writePlan(world.rotationsPlan(rotations))
+        return (targets.mapValues { $0.map(\.target) }, adopted)
+    }
+
+    @Test("SIGKILL at a seeded request of three rotations sharing a repository, a Kubernetes Secret and a GitLab project, then converge", arguments: 1...4)
+    func crashWithSharedTargets(_ salt: Int) async throws {
+        let seed = TestSeed.make(salt: UInt64(salt))
+        var generator = SeededGenerator(seed: seed)
+        let total = try await Self.requestCount { _ = try Self.sharedWorld($0) }
+        let request = Int.random(in: 1...total, using: &generator)
+        let phase: ObservedRequest.Phase = Bool.random(using: &generator) ? .received : .handled
+        let replay = TestSeed.replay(seed, salt: UInt64(salt))
+        print("crashWithSharedTargets: request \(request) of \(total), \(phase); \(replay)")
+        try await Scenario.with { world in
+            let (targets, adopted) = try Self.sharedWorld(world)
+            let killer = Killer(at: request, phase: phase)
+            world.onRequest { request in killer.observe(request) }
+            let running = try world.startRotator(["run"])
+            killer.arm(pid: running.pid)
+            let crashed = try await running.wait()
+            killer.disarm()
+            #expect(killer.fired && crashed.exitCode == SIGKILL, "no kill at request \(request) of \(total): \(crashed.all); \(replay)")
+            expectNothingAfterKill(world, killer, note: replay)
+
+            var rerun = try await world.rotator(["run"])
+            if rerun.exitCode != 0 { rerun = try await world.rotator(["run"]) }
+            #expect(rerun.exitCode == 0, "rerun: \(rerun.all) \(replay)")
+            let status = try await world.rotator(["status", "--json"])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+            let rows = try #require(document["rotations"] as? [[String: Any]])
+            var current: Set<String> = []
+            for (id, places) in targets {
+                let tokenID = try #require(rows.first { $0["id"] as? String == id }.flatMap { ($0["token"] as? [String: Any])?["id"] as? String }, "\(id) has no current token; \(replay)")
+                current.insert(tokenID)
+                let token = try #require(world.envshed.token(id: tokenID))
+                #expect(token.isLive, "\(id)'s current token is not live; \(replay)")
+                for place in places {
+                    #expect(place.read(world) == token.value, "\(place.name) does not hold \(id)'s current token; \(replay)")
+                }
+            }
+            for token in world.envshed.tokens where !current.contains(token.id) {
+                #expect(token.revokedAt != nil, "token \(token.id) is neither current nor revoked; \(replay)")
+            }
+            #expect(adopted.allSatisfy { !current.contains($0) })
+            let writes = world.writeRequests.count
+            let again = try await world.rotator(["run"])
+            #expect(again.exitCode == 0 && world.writeRequests.count == writes, "a converged state must not change on the next run; \(replay)")
+            try world.expectNoSecretsLeaked([rerun, status, again])
         }
     }
 
