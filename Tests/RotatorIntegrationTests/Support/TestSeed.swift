@@ -15,7 +15,7 @@ enum TestSeed {
     }
 
     /// What to add to a failure message so it can be replayed.
-    static func replay(_ seed: UInt64, salt: UInt64 = 0) -> String {
-        "seed \(seed &- salt); replay with \(variable)=\(seed &- salt) swift test --filter …"
+    static func replay(_ seed: UInt64, salt: UInt64 = 0, function: String = #function) -> String {
+        "seed \(seed &- salt); replay with \(variable)=\(seed &- salt) swift test --filter \(function.prefix { $0 != "(" })"
     }
 }
