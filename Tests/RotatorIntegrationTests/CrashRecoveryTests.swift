@@ -63,6 +63,8 @@ struct CrashRecoveryTests {
             #expect(killer.fired, "the run never made a \(point.step.rawValue) request: \(crashed.all)")
             #expect(crashed.exitCode == SIGKILL, "the process was killed at \(point.step.rawValue): \(crashed.exitCode)")
             expectNothingAfterKill(world, killer)
+            // Before any rerun: the killed run's WAL and journal are as it left them.
+            try world.expectNoSecretsLeaked([])
 
             try await expectConvergence(world, adopted: [old.id], untouched: [untouched.id], due: ["api-production-ci"])
         }
@@ -94,6 +96,7 @@ struct CrashRecoveryTests {
             // With an offset the run may finish first (the last request); otherwise it died there.
             #expect(crashed.exitCode == SIGKILL || (offset > .zero && crashed.exitCode == 0), "exit \(crashed.exitCode); \(replay)")
             if crashed.exitCode == SIGKILL { expectNothingAfterKill(world, killer, note: replay) }
+            try world.expectNoSecretsLeaked([])
             try await expectConvergence(world, adopted: [old.id], untouched: [], due: ["api-production-ci", "web-staging-ci"], note: replay)
         }
     }
@@ -184,6 +187,7 @@ struct CrashRecoveryTests {
             killer.disarm()
             #expect(killer.fired && crashed.exitCode == SIGKILL, "no kill at request \(request) of \(total): \(crashed.all); \(replay)")
             expectNothingAfterKill(world, killer, note: replay)
+            try world.expectNoSecretsLeaked([])
 
             var rerun = try await world.rotator(["run"])
             if rerun.exitCode != 0 { rerun = try await world.rotator(["run"]) }
