@@ -189,31 +189,88 @@ struct CrashRecoveryTests {
             expectNothingAfterKill(world, killer, note: replay)
             try world.expectNoSecretsLeaked([])
 
-            var rerun = try await world.rotator(["run"])
-            if rerun.exitCode != 0 { rerun = try await world.rotator(["run"]) }
-            #expect(rerun.exitCode == 0, "rerun: \(rerun.all) \(replay)")
-            let status = try await world.rotator(["status", "--json"])
-            let document = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
-            let rows = try #require(document["rotations"] as? [[String: Any]])
-            var current: Set<String> = []
-            for (id, places) in targets {
-                let tokenID = try #require(rows.first { $0["id"] as? String == id }.flatMap { ($0["token"] as? [String: Any])?["id"] as? String }, "\(id) has no current token; \(replay)")
-                current.insert(tokenID)
-                let token = try #require(world.envshed.token(id: tokenID))
-                #expect(token.isLive, "\(id)'s current token is not live; \(replay)")
-                for place in places {
-                    #expect(place.read(world) == token.value, "\(place.name) does not hold \(id)'s current token; \(replay)")
-                }
-            }
-            for token in world.envshed.tokens where !current.contains(token.id) {
-                #expect(token.revokedAt != nil, "token \(token.id) is neither current nor revoked; \(replay)")
-            }
-            #expect(adopted.allSatisfy { !current.contains($0) })
-            let writes = world.writeRequests.count
-            let again = try await world.rotator(["run"])
-            #expect(again.exitCode == 0 && world.writeRequests.count == writes, "a converged state must not change on the next run; \(replay)")
-            try world.expectNoSecretsLeaked([rerun, status, again])
+            try await expectSharedConvergence(world, targets: targets, adopted: adopted, note: replay)
         }
+    }
+
+    /// The places where a Kubernetes or GitLab write of `sharedWorld` can be interrupted.
+    static let sharedCrashPoints: [SharedCrashPoint] = [
+        SharedCrashPoint(name: "first Kubernetes apply", occurrence: 1) { $0.method == "PATCH" && $0.path.contains("/secrets/shared") },
+        SharedCrashPoint(name: "second Kubernetes apply", occurrence: 2) { $0.method == "PATCH" && $0.path.contains("/secrets/shared") },
+        SharedCrashPoint(name: "first GitLab write", occurrence: 1) { ($0.method == "POST" || $0.method == "PUT") && $0.path.contains("/variables") },
+        SharedCrashPoint(name: "second GitLab write", occurrence: 2) { ($0.method == "POST" || $0.method == "PUT") && $0.path.contains("/variables") },
+        SharedCrashPoint(name: "first Kubernetes read-back", occurrence: 1) { $0.method == "GET" && $0.path.contains("/secrets/shared") },
+        SharedCrashPoint(name: "first GitLab read-back", occurrence: 1) { $0.method == "GET" && $0.path.contains("/variables/") },
+    ].flatMap { point in [ObservedRequest.Phase.received, .handled].map { SharedCrashPoint(point, phase: $0) } }
+
+    struct SharedCrashPoint: CustomTestStringConvertible, Sendable {
+        let name: String
+        let occurrence: Int
+        var phase: ObservedRequest.Phase = .received
+        let matches: @Sendable (ObservedRequest) -> Bool
+
+        init(name: String, occurrence: Int, matches: @escaping @Sendable (ObservedRequest) -> Bool) {
+            self.name = name
+            self.occurrence = occurrence
+            self.matches = matches
+        }
+
+        init(_ point: SharedCrashPoint, phase: ObservedRequest.Phase) {
+            self = point
+            self.phase = phase
+        }
+
+        var testDescription: String { "\(name), \(phase == .received ? "on arrival" : "after it was applied")" }
+    }
+
+    @Test("SIGKILL at each Kubernetes and GitLab write and read-back of rotations sharing a Secret and a project, then converge", arguments: sharedCrashPoints)
+    func crashAtSharedTargetStep(_ point: SharedCrashPoint) async throws {
+        try await Scenario.with { world in
+            let (targets, adopted) = try Self.sharedWorld(world)
+            let killer = Killer(at: point.occurrence, phase: point.phase, matching: point.matches)
+            world.onRequest { request in killer.observe(request) }
+            let running = try world.startRotator(["run"])
+            killer.arm(pid: running.pid)
+            let crashed = try await running.wait()
+            killer.disarm()
+            #expect(killer.fired && crashed.exitCode == SIGKILL, "no kill at the \(point.name): \(crashed.all)")
+            expectNothingAfterKill(world, killer)
+            try world.expectNoSecretsLeaked([])
+            try await expectSharedConvergence(world, targets: targets, adopted: adopted)
+        }
+    }
+
+    /// Reruns until a run exits 0 (at most twice); then each rotation of `sharedWorld` has one
+    /// live current token that all its places hold, every other token is revoked, and one more
+    /// run writes nothing.
+    private func expectSharedConvergence(
+        _ world: Scenario, targets: [String: [SharedTarget]], adopted: [String], note replay: String = "",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        var rerun = try await world.rotator(["run"])
+        if rerun.exitCode != 0 { rerun = try await world.rotator(["run"]) }
+        #expect(rerun.exitCode == 0, "rerun: \(rerun.all) \(replay)", sourceLocation: sourceLocation)
+        let status = try await world.rotator(["status", "--json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any], sourceLocation: sourceLocation)
+        let rows = try #require(document["rotations"] as? [[String: Any]], sourceLocation: sourceLocation)
+        var current: Set<String> = []
+        for (id, places) in targets {
+            let tokenID = try #require(rows.first { $0["id"] as? String == id }.flatMap { ($0["token"] as? [String: Any])?["id"] as? String }, "\(id) has no current token; \(replay)", sourceLocation: sourceLocation)
+            current.insert(tokenID)
+            let token = try #require(world.envshed.token(id: tokenID), sourceLocation: sourceLocation)
+            #expect(token.isLive, "\(id)'s current token is not live; \(replay)", sourceLocation: sourceLocation)
+            for place in places {
+                #expect(place.read(world) == token.value, "\(place.name) does not hold \(id)'s current token; \(replay)", sourceLocation: sourceLocation)
+            }
+        }
+        for token in world.envshed.tokens where !current.contains(token.id) {
+            #expect(token.revokedAt != nil, "token \(token.id) is neither current nor revoked; \(replay)", sourceLocation: sourceLocation)
+        }
+        #expect(adopted.allSatisfy { !current.contains($0) }, "an adopted token is current again", sourceLocation: sourceLocation)
+        let writes = world.writeRequests.count
+        let again = try await world.rotator(["run"])
+        #expect(again.exitCode == 0 && world.writeRequests.count == writes, "a converged state must not change on the next run; \(replay)", sourceLocation: sourceLocation)
+        try world.expectNoSecretsLeaked([rerun, status, again], sourceLocation: sourceLocation)
     }
 
     /// Where the kill landed: the request it was aimed at, and nothing reached any service once
