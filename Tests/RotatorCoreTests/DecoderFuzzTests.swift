@@ -555,6 +555,21 @@ struct DecoderFuzzTests {
         #expect(!Self.oracleProblems(.pulled(keys: []), exchanges: try exchange(200, #"{"secrets": {"A": "1"}}"#)).isEmpty)
     }
 
+    @Test("a revoke is done (revoked, or already gone) only on the statuses the oracle accepts, whatever the body", arguments: statuses)
+    func revokeDoneOnlyWhenTheOracleSaysSo(status: Int) async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for body in ["", "{}", #"{"error": "Service token not found"}"#, "<html>404</html>"] {
+            let service = HostileService(fixed: { _ in HTTPResponse(status: status, body: Data(body.utf8)) }, planted: [])
+            let revoke = try #require(try Self.calls(transport: service.transport, directory: directory).first { $0.name == "envshed revoke" })
+            let outcome = await revoke.outcome()
+            if let decoded = outcome.decoded {
+                let problems = Self.oracleProblems(decoded, exchanges: service.exchanges)
+                #expect(problems.isEmpty, "HTTP \(status), body \(body.debugDescription): \(problems)")
+            }
+        }
+    }
+
     /// Bodies that carry a token where each service puts its error message.
     static let tokenBodies: [String] = {
         var random = SplitMix64(seed: 0xB0D1)
