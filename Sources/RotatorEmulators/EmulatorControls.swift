@@ -13,23 +13,34 @@ final class EmulatorControls: Sendable {
     }
 
     private let latency = Mutex<Duration>(.zero)
-    private let observer = Mutex<(@Sendable (ObservedRequest) -> Void)?>(nil)
+    private let observers = Mutex<[@Sendable (ObservedRequest) -> Void]>([])
     private let load = Mutex(Load())
 
     /// What the emulator does with one request before its own handling.
     enum Interception {
         /// Dropped (or hung, then dropped): send this and nothing else.
         case dropped(Response)
-        /// Handle normally, or answer `fault` when set; `dropAfterHandling` loses the answer.
-        case proceed(fault: InjectedFault?, dropAfterHandling: Bool)
+        /// Handle normally, or answer `fault` when set; `afterHandling` says what becomes of the answer.
+        case proceed(fault: InjectedFault?, afterHandling: AfterHandling)
+    }
+
+    /// What becomes of the answer of a request the emulator handled (its effect is committed).
+    enum AfterHandling: Sendable {
+        case send
+        /// The connection drops instead: the client cannot know whether it worked.
+        case drop
+        /// This fault's status, headers and body are sent instead: the client is told it failed.
+        case replace(InjectedFault)
     }
 
     func setLatency(_ duration: Duration) {
         latency.withLock { $0 = duration }
     }
 
+    /// Adds an observer; every observer sees every request, so a test watching for itself does not
+    /// switch off the scenario's monitor.
     func observe(_ body: @escaping @Sendable (ObservedRequest) -> Void) {
-        observer.withLock { $0 = body }
+        observers.withLock { $0.append(body) }
     }
 
     /// The most requests this emulator was answering at once.
@@ -61,16 +72,18 @@ final class EmulatorControls: Sendable {
         let delay = latency.withLock { $0 }
         if delay > .zero { try? await Task.sleep(for: delay) }
         guard let fault = faults.fault(method: method, path: path) else {
-            return .proceed(fault: nil, dropAfterHandling: false)
+            return .proceed(fault: nil, afterHandling: .send)
         }
         switch fault.behavior {
         case .answer:
-            return .proceed(fault: fault, dropAfterHandling: false)
+            return .proceed(fault: fault, afterHandling: .send)
         case .applyThenDrop:
-            return .proceed(fault: nil, dropAfterHandling: true)
+            return .proceed(fault: nil, afterHandling: .drop)
+        case .applyThenAnswer:
+            return .proceed(fault: nil, afterHandling: .replace(fault))
         case .delay(let duration):
             try? await Task.sleep(for: duration)
-            return .proceed(fault: nil, dropAfterHandling: false)
+            return .proceed(fault: nil, afterHandling: .send)
         case .hang:
             // Until the emulator stops (its graceful shutdown is bounded) or the client gives up.
             try? await Task.sleep(for: .seconds(3_600))
@@ -82,11 +95,32 @@ final class EmulatorControls: Sendable {
         }
     }
 
-    /// The last thing: notify that the request was applied, then answer (or lose the answer).
-    func finish(_ response: Response, method: String, path: String, status: Int, dropAfterHandling: Bool) -> Response {
+    /// The last thing: notify that the request was applied, then answer, lose the answer, or send
+    /// a fault's answer instead.
+    func finish(_ response: Response, method: String, path: String, status: Int, afterHandling: AfterHandling) -> Response {
         load.withLock { $0.inFlight -= 1 }
-        notify(ObservedRequest(method: method, path: path, phase: .handled, status: status))
-        return dropAfterHandling ? Self.dropped() : response
+        switch afterHandling {
+        case .send:
+            notify(ObservedRequest(method: method, path: path, phase: .handled, status: status))
+            return response
+        case .drop:
+            notify(ObservedRequest(method: method, path: path, phase: .handled, status: status, answered: nil))
+            return Self.dropped()
+        case .replace(let fault):
+            notify(ObservedRequest(method: method, path: path, phase: .handled, status: status, answered: fault.status))
+            return Self.answer(fault)
+        }
+    }
+
+    /// A fault's answer sent after the request took effect. Clients decide on the status (and
+    /// `Retry-After`), so a generic JSON error body stands in for each service's own format.
+    private static func answer(_ fault: InjectedFault) -> Response {
+        var reply = JSONResponse(status: fault.status, json: .object(["message": .string(HTTPReasonPhrase.phrase(for: fault.status))]))
+        if let body = fault.body { reply.body = body }
+        for (name, value) in fault.headers.sorted(by: { $0.key < $1.key }) {
+            reply.setHeader(name, value)
+        }
+        return reply.makeResponse(contentType: "application/json")
     }
 
     /// Promises a body and closes the connection instead: the client sees the connection drop.
@@ -99,8 +133,7 @@ final class EmulatorControls: Sendable {
     }
 
     private func notify(_ request: ObservedRequest) {
-        let body = observer.withLock { $0 }
-        body?(request)
+        for body in observers.withLock({ $0 }) { body(request) }
     }
 
     private struct DroppedConnection: Error {}
@@ -118,7 +151,23 @@ public struct ObservedRequest: Sendable {
     public let method: String
     public let path: String
     public let phase: Phase
+    /// The status the emulator's handling decided (nil on arrival).
     public let status: Int?
+    /// The status the client is sent: `status`, an injected fault's status when the answer was
+    /// replaced after the request took effect, nil when the answer is lost or not yet decided.
+    public let answered: Int?
+
+    init(method: String, path: String, phase: Phase, status: Int?) {
+        self.init(method: method, path: path, phase: phase, status: status, answered: status)
+    }
+
+    init(method: String, path: String, phase: Phase, status: Int?, answered: Int?) {
+        self.method = method
+        self.path = path
+        self.phase = phase
+        self.status = status
+        self.answered = answered
+    }
 
     public var isWrite: Bool { method != "GET" && method != "HEAD" }
 }

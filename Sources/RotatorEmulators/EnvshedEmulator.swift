@@ -152,7 +152,7 @@ public final class EnvshedEmulator: ControllableEmulator {
         let method = request.method.rawValue
         let rawPath = request.uri.path
         let interception = await harness.controls.intercept(method: method, path: rawPath, faults: harness.faults)
-        guard case .proceed(let fault, let dropAfterHandling) = interception else {
+        guard case .proceed(let fault, let afterHandling) = interception else {
             harness.recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
             if case .dropped(let response) = interception { return response }
             return Response(status: .internalServerError)
@@ -170,7 +170,7 @@ public final class EnvshedEmulator: ControllableEmulator {
         harness.recorder.record(method: method, path: rawPath, query: request.uri.query, status: reply.status)
         return harness.controls.finish(
             reply.makeResponse(contentType: "application/json"), method: method, path: rawPath, status: reply.status,
-            dropAfterHandling: dropAfterHandling
+            afterHandling: afterHandling
         )
     }
 

@@ -227,7 +227,7 @@ public final class GitHubEmulator: ControllableEmulator {
         let route = RequestPath(raw: rawPath).flatMap(Self.route(for:))
 
         let interception = await harness.controls.intercept(method: method, path: rawPath, faults: harness.faults)
-        guard case .proceed(let fault, let dropAfterHandling) = interception else {
+        guard case .proceed(let fault, let afterHandling) = interception else {
             harness.recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
             if case .dropped(let response) = interception { return response }
             return Response(status: .internalServerError)
@@ -281,7 +281,7 @@ public final class GitHubEmulator: ControllableEmulator {
         }
         return harness.controls.finish(
             reply.makeResponse(contentType: "application/json; charset=utf-8"), method: method, path: rawPath, status: reply.status,
-            dropAfterHandling: dropAfterHandling
+            afterHandling: afterHandling
         )
     }
 

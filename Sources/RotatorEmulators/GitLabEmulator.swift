@@ -141,7 +141,7 @@ public final class GitLabEmulator: ControllableEmulator {
         var reply: JSONResponse
         var write: GitLabVariableWrite?
         let interception = await harness.controls.intercept(method: method, path: rawPath, faults: harness.faults)
-        guard case .proceed(let fault, let dropAfterHandling) = interception else {
+        guard case .proceed(let fault, let afterHandling) = interception else {
             harness.recorder.record(method: method, path: rawPath, query: request.uri.query, status: 0)
             if case .dropped(let response) = interception { return response }
             return Response(status: .internalServerError)
@@ -188,7 +188,7 @@ public final class GitLabEmulator: ControllableEmulator {
         }
         return harness.controls.finish(
             reply.makeResponse(contentType: "application/json"), method: method, path: rawPath, status: reply.status,
-            dropAfterHandling: dropAfterHandling
+            afterHandling: afterHandling
         )
     }
 

@@ -16,6 +16,9 @@ public struct InjectedFault: Sendable {
         /// Handles the request normally (it takes effect), then drops the connection instead of
         /// answering: the client cannot know whether it worked.
         case applyThenDrop
+        /// Handles the request normally (it takes effect), then answers `status`, `headers` and
+        /// `body` instead of the real answer: the client is told it failed although it worked.
+        case applyThenAnswer
     }
 
     /// The HTTP method to match (case-insensitive), or nil for any method.
@@ -84,6 +87,13 @@ public struct InjectedFault: Sendable {
     /// The request takes effect, but its answer is lost.
     public static func applyThenDrop(method: String? = nil, pathContains: String? = nil, skip: Int = 0, times: Int = 1) -> InjectedFault {
         InjectedFault(method: method, pathContains: pathContains, status: 200, skip: skip, times: times, behavior: .applyThenDrop)
+    }
+
+    /// The request takes effect, but the client is answered `status` (a 5xx, say) instead.
+    public static func applyThenAnswer(
+        _ status: Int, method: String? = nil, pathContains: String? = nil, headers: [String: String] = [:], skip: Int = 0, times: Int = 1
+    ) -> InjectedFault {
+        InjectedFault(method: method, pathContains: pathContains, status: status, headers: headers, skip: skip, times: times, behavior: .applyThenAnswer)
     }
 
     /// A 200 whose body is not valid JSON.

@@ -10,6 +10,9 @@ import _CryptoExtras
 /// call returns or throws its typed error (`EnvshedError`, `TargetError`) with a message, quickly,
 /// and no error ever prints a token that the service put in its answer.
 ///
+/// Whatever an Envshed call decodes when it succeeds is checked against an oracle: the answer it
+/// was given (`Exchange`), read independently by the test.
+///
 /// A failure names the seed and the case number: rerun the test with that seed to replay it.
 @Suite("API answer decoders fuzzing")
 struct DecoderFuzzTests {
@@ -34,6 +37,7 @@ struct DecoderFuzzTests {
         private let lock = NSLock()
         private var random: SplitMix64
         private var planted: [String] = []
+        private var given: [Exchange] = []
         /// Answers per request, for the deterministic table: when set, used instead of the generator.
         private let fixed: (@Sendable (HTTPRequest) -> HTTPResponse)?
 
@@ -50,23 +54,45 @@ struct DecoderFuzzTests {
 
         var tokens: [String] { lock.withLock { planted } }
 
-        func forgetTokens() { lock.withLock { planted.removeAll() } }
+        /// Every answer given since the last `forgetTokens`.
+        var exchanges: [Exchange] { lock.withLock { given } }
+
+        func forgetTokens() {
+            lock.withLock {
+                planted.removeAll()
+                given.removeAll()
+            }
+        }
 
         var transport: ScriptedTransport {
             ScriptedTransport { [self] request in try self.answer(request) }
         }
 
         func answer(_ request: HTTPRequest) throws -> HTTPResponse {
-            if let fixed { return fixed(request) }
+            if let fixed {
+                let response = fixed(request)
+                lock.withLock { given.append(Exchange(request: request, response: response, intact: false)) }
+                return response
+            }
             return try lock.withLock { () throws -> HTTPResponse in
-                try DecoderFuzzTests.hostileAnswer(to: request, random: &random, planted: &planted)
+                let (response, intact) = try DecoderFuzzTests.hostileAnswer(to: request, random: &random, planted: &planted)
+                given.append(Exchange(request: request, response: response, intact: intact))
+                return response
             }
         }
     }
 
+    /// One request and the answer the hostile service gave it; `intact` when the body is the
+    /// well-formed answer of `plausible`, untouched.
+    struct Exchange: Sendable {
+        let request: HTTPRequest
+        let response: HTTPResponse
+        let intact: Bool
+    }
+
     static let statuses = [200, 201, 202, 204, 301, 304, 400, 401, 403, 404, 409, 410, 422, 429, 500, 502, 503, 504, 0, -1, 99, 600, 999, Int.max, Int.min]
 
-    static func hostileAnswer(to request: HTTPRequest, random: inout SplitMix64, planted: inout [String]) throws -> HTTPResponse {
+    static func hostileAnswer(to request: HTTPRequest, random: inout SplitMix64, planted: inout [String]) throws -> (HTTPResponse, intact: Bool) {
         if random.chance(1, in: 30) {
             throw random.chance(1, in: 2)
                 ? TransportError.timedOut(request: request.summary, seconds: 30)
@@ -74,6 +100,13 @@ struct DecoderFuzzTests {
         }
         // Mostly the status the call hopes for, so that decoding gets exercised; often anything.
         let hoped = request.method == "POST" ? 201 : (request.method == "DELETE" ? 204 : 200)
+        // A documented answer, untouched, for one call in five: what decodes must equal what was
+        // encoded (the oracle), and it takes answers the decoder must accept to check that.
+        if random.chance(1, in: 5) {
+            let status = random.chance(4, in: 5) ? hoped : random.pick(statuses)
+            let body = Data(try serialize(plausible(for: request, random: &random, planted: &planted)))
+            return (HTTPResponse(status: status, body: body), true)
+        }
         var status = random.chance(3, in: 5) ? hoped : random.pick(statuses)
         if status == 409, request.url.host == kubernetesURL.host, random.chance(3, in: 4) { status = 500 } // 409s sleep for real there
         var headers: [String: String] = [:]
@@ -94,7 +127,7 @@ struct DecoderFuzzTests {
             for _ in 0..<random.int(1...4) { json = corrupt(json, random: &random, planted: &planted, depth: 0) }
             body = Data(try serialize(json))
         }
-        return HTTPResponse(status: status, headers: headers, body: body)
+        return (HTTPResponse(status: status, headers: headers, body: body), false)
     }
 
     static let headerNames = [
@@ -233,12 +266,86 @@ struct DecoderFuzzTests {
         let name: String
         /// What decodes the answers: the Envshed call, or the operation and the kind of target.
         var decoder: String = ""
-        let run: @Sendable () async -> (any Error & CustomStringConvertible)?
+        private let body: @Sendable () async -> Outcome
 
         init(name: String, decoder: String? = nil, run: @escaping @Sendable () async -> (any Error & CustomStringConvertible)?) {
             self.name = name
             self.decoder = decoder ?? name
-            self.run = run
+            self.body = { Outcome(error: await run(), decoded: nil) }
+        }
+
+        init(name: String, outcome: @escaping @Sendable () async -> Outcome) {
+            self.name = name
+            self.decoder = name
+            self.body = outcome
+        }
+
+        /// The error the call threw, nil when it succeeded.
+        func run() async -> (any Error & CustomStringConvertible)? { await body().error }
+
+        func outcome() async -> Outcome { await body() }
+    }
+
+    /// What an Envshed call decoded from the answers, for the oracle to check.
+    enum Decoded: Sendable {
+        case tokens(ids: [String])
+        case created(id: String, value: String)
+        /// `revoke`'s answer: true revoked now, false already gone.
+        case revoked(Bool)
+        case pulled(keys: [String])
+    }
+
+    struct Outcome: Sendable {
+        var error: (any Error & CustomStringConvertible)?
+        var decoded: Decoded?
+    }
+
+    static func outcome<Value>(_ body: () async throws(EnvshedError) -> Value, _ decode: (Value) -> Decoded) async -> Outcome {
+        do {
+            return Outcome(error: nil, decoded: decode(try await body()))
+        } catch {
+            return Outcome(error: error, decoded: nil)
+        }
+    }
+
+    /// The oracle: what a successful Envshed call decoded, checked against the answer it got, read
+    /// by the test on its own. Success needs a documented success status (docs/envshed-api.md), a
+    /// JSON body of the documented shape, and a result equal to what that body encodes.
+    static func oracleProblems(_ decoded: Decoded, exchanges: [Exchange]) -> [String] {
+        guard let last = exchanges.last else { return ["succeeded without asking the service anything"] }
+        let status = last.response.status
+        let json = try? JSONSerialization.jsonObject(with: last.response.body, options: [.fragmentsAllowed])
+        switch decoded {
+        case .revoked(let revoked):
+            let expected: Bool? = [200, 202, 204].contains(status) ? true : ([404, 410].contains(status) ? false : nil)
+            guard let expected else { return ["revoke counted as done on HTTP \(status)"] }
+            return revoked == expected ? [] : ["revoke said \(revoked ? "revoked" : "already gone") on HTTP \(status)"]
+        case .tokens(let ids):
+            guard status == 200 else { return ["a token list decoded from HTTP \(status)"] }
+            guard let json else { return ["a token list of \(ids.count) decoded from an answer that is not JSON"] }
+            let encoded = (json as? [Any]) ?? (json as? [String: Any]).flatMap { object in
+                object["serviceTokens"] as? [Any] ?? object.values.compactMap { $0 as? [Any] }.first
+            }
+            guard let encoded else { return ["a token list of \(ids.count) decoded from JSON holding no list"] }
+            let encodedIDs = encoded.compactMap { ($0 as? [String: Any])?["id"] }.map { "\($0)" }
+            if last.intact, ids != encodedIDs { return ["decoded tokens \(ids), the answer encoded \(encodedIDs)"] }
+            let invented = ids.filter { !encodedIDs.contains($0) }
+            return invented.isEmpty ? [] : ["decoded token ids the answer does not hold: \(invented)"]
+        case .created(let id, let value):
+            guard [200, 201].contains(status) else { return ["a created token decoded from HTTP \(status)"] }
+            guard json is [String: Any] else { return ["a created token decoded from an answer that is not a JSON object"] }
+            if last.response.body.range(of: Data(value.utf8)) == nil { return ["the created token's value is not in the answer"] }
+            if last.intact, let object = json as? [String: Any] {
+                let created = object["serviceToken"] as? [String: Any] ?? object
+                if created["token"] as? String != value || "\(created["id"] ?? "")" != id {
+                    return ["decoded token \(id) with another value than the answer encoded"]
+                }
+            }
+            return []
+        case .pulled(let keys):
+            guard status == 200 else { return ["a pull decoded from HTTP \(status)"] }
+            guard let secrets = (json as? [String: Any])?["secrets"] as? [String: Any] else { return ["a pull decoded from an answer with no secrets object"] }
+            return keys == secrets.keys.sorted() ? [] : ["decoded keys \(keys), the answer encoded \(secrets.keys.sorted())"]
         }
     }
 
@@ -261,11 +368,23 @@ struct DecoderFuzzTests {
             permission: .read, expiresInDays: 30
         )
         var calls: [Call] = [
-            Call(name: "envshed create") { await failure { () async throws(EnvshedError) in _ = try await envshed.create(newToken, logger: logger) } },
-            Call(name: "envshed list") { await failure { () async throws(EnvshedError) in _ = try await envshed.listTokens(logger: logger) } },
-            Call(name: "envshed revoke") { await failure { () async throws(EnvshedError) in _ = try await envshed.revoke(tokenID: "0d6e0000-0000-4000-8000-000000000003", logger: logger) } },
+            Call(name: "envshed create") {
+                await outcome({ () async throws(EnvshedError) in try await envshed.create(newToken, logger: logger) }) { created in
+                    .created(id: created.token.id, value: created.value.withRevealed { $0 })
+                }
+            },
+            Call(name: "envshed list") {
+                await outcome({ () async throws(EnvshedError) in try await envshed.listTokens(logger: logger) }) { .tokens(ids: $0.map(\.id)) }
+            },
+            Call(name: "envshed revoke") {
+                await outcome({ () async throws(EnvshedError) in try await envshed.revoke(tokenID: "0d6e0000-0000-4000-8000-000000000003", logger: logger) }) {
+                    .revoked($0)
+                }
+            },
             Call(name: "envshed pull") {
-                await failure { () async throws(EnvshedError) in _ = try await envshed.pull(project: "api", environment: "production", with: Secret(ownSecrets[5]), logger: logger) }
+                await outcome({ () async throws(EnvshedError) in
+                    try await envshed.pull(project: "api", environment: "production", with: Secret(ownSecrets[5]), logger: logger)
+                }) { .pulled(keys: $0.keys) }
             },
         ]
 
@@ -391,17 +510,22 @@ struct DecoderFuzzTests {
         let calls = try Self.calls(transport: service.transport, directory: directory)
         var random = SplitMix64(seed: seed ^ 0xCA11)
         var failures: [String] = []
-        var outcomes = (succeeded: 0, failed: 0)
+        var outcomes = (succeeded: 0, failed: 0, checked: 0)
         var slowest = Duration.zero
         let started = ContinuousClock.now
         for number in 0..<Self.casesPerSeed {
             let call = random.pick(calls)
             service.forgetTokens()
             let begun = ContinuousClock.now
-            let error = await call.run()
+            let outcome = await call.outcome()
+            let error = outcome.error
             let took = begun.duration(to: .now)
             slowest = max(slowest, took)
-            let problems = Self.problems(error, planted: service.tokens, took: took)
+            var problems = Self.problems(error, planted: service.tokens, took: took)
+            if let decoded = outcome.decoded {
+                problems += Self.oracleProblems(decoded, exchanges: service.exchanges)
+                if service.exchanges.last?.intact == true { outcomes.checked += 1 }
+            }
             if error == nil { outcomes.succeeded += 1 } else { outcomes.failed += 1 }
             if !problems.isEmpty, failures.count < 5 {
                 failures.append("seed \(seed), case \(number), \(call.name):\n" + problems.map { "  - \($0)" }.joined(separator: "\n"))
@@ -409,7 +533,41 @@ struct DecoderFuzzTests {
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n\n"))")
         #expect(outcomes.failed > 0)
-        print("seed \(seed): \(Self.casesPerSeed) calls in \(started.duration(to: .now)), slowest \(slowest); \(outcomes.succeeded) succeeded, \(outcomes.failed) failed")
+        #expect(outcomes.checked > 0, "no Envshed call decoded an intact answer: the oracle compared nothing")
+        print("seed \(seed): \(Self.casesPerSeed) calls in \(started.duration(to: .now)), slowest \(slowest); \(outcomes.succeeded) succeeded (\(outcomes.checked) against an intact answer), \(outcomes.failed) failed")
+    }
+
+    /// The oracle itself can fail: decoders that answer an empty list for garbage, take any 404 as
+    /// revoked, or drop a token from a list are all caught.
+    @Test("the oracle rejects an empty list decoded from garbage, a revoke done on any status, a list missing a token")
+    func oracleCatchesWrongDecoders() throws {
+        func exchange(_ status: Int, _ body: String, intact: Bool = false) throws -> [Exchange] {
+            let request = HTTPRequest(method: "GET", url: try #require(URL(string: "https://envshed.test/api/v1/service-tokens/acme")), headers: [:], body: nil)
+            return [Exchange(request: request, response: HTTPResponse(status: status, body: Data(body.utf8)), intact: intact)]
+        }
+        #expect(!Self.oracleProblems(.tokens(ids: []), exchanges: try exchange(200, "<html>oops</html>")).isEmpty)
+        #expect(!Self.oracleProblems(.tokens(ids: []), exchanges: try exchange(200, #"{"a": 1}"#)).isEmpty)
+        #expect(!Self.oracleProblems(.tokens(ids: ["a"]), exchanges: try exchange(200, #"[{"id": "a"}, {"id": "b"}]"#, intact: true)).isEmpty)
+        #expect(Self.oracleProblems(.tokens(ids: ["a", "b"]), exchanges: try exchange(200, #"[{"id": "a"}, {"id": "b"}]"#, intact: true)).isEmpty)
+        #expect(!Self.oracleProblems(.revoked(true), exchanges: try exchange(404, "{}")).isEmpty)
+        #expect(!Self.oracleProblems(.revoked(false), exchanges: try exchange(500, "{}")).isEmpty)
+        #expect(Self.oracleProblems(.revoked(true), exchanges: try exchange(204, "")).isEmpty)
+        #expect(!Self.oracleProblems(.pulled(keys: []), exchanges: try exchange(200, #"{"secrets": {"A": "1"}}"#)).isEmpty)
+    }
+
+    @Test("a revoke is done (revoked, or already gone) only on the statuses the oracle accepts, whatever the body", arguments: statuses)
+    func revokeDoneOnlyWhenTheOracleSaysSo(status: Int) async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for body in ["", "{}", #"{"error": "Service token not found"}"#, "<html>404</html>"] {
+            let service = HostileService(fixed: { _ in HTTPResponse(status: status, body: Data(body.utf8)) }, planted: [])
+            let revoke = try #require(try Self.calls(transport: service.transport, directory: directory).first { $0.name == "envshed revoke" })
+            let outcome = await revoke.outcome()
+            if let decoded = outcome.decoded {
+                let problems = Self.oracleProblems(decoded, exchanges: service.exchanges)
+                #expect(problems.isEmpty, "HTTP \(status), body \(body.debugDescription): \(problems)")
+            }
+        }
     }
 
     /// Bodies that carry a token where each service puts its error message.

@@ -4,7 +4,7 @@ import Testing
 
 /// The audit trail (SPEC §6): one record per step and decision, hash-chained, checked by
 /// `audit verify`, shown newest first by `history`.
-@Suite("Audit trail (real binary, loopback emulators)", .serialized)
+@Suite("Audit trail (real binary, loopback emulators)", .serialized, .timeLimit(.minutes(5)))
 struct AuditTrailTests {
     @Test("every step is a chained record; history is newest first; audit verify passes; mode 0600; no secrets")
     func recordsAndVerifies() async throws {

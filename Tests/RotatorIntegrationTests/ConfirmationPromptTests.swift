@@ -4,7 +4,7 @@ import Testing
 
 /// `rotate` on a terminal: the blast radius, then a question. "no" changes nothing; "yes" rotates.
 /// Runs the real binary under a pseudo-terminal (util-linux `script`).
-@Suite("Confirmation prompt on a terminal (pty)", .serialized, .enabled(if: TerminalSession.script != nil || SystemdTools.required))
+@Suite("Confirmation prompt on a terminal (pty)", .serialized, .enabled(if: TerminalSession.script != nil || SystemdTools.required), .timeLimit(.minutes(5)))
 struct ConfirmationPromptTests {
     static let prompt = "Type 'yes' to go on:"
 

@@ -7,7 +7,7 @@ import FoundationNetworking
 
 /// `status --drift`: reads every target back and reports what changed behind the bot's back,
 /// unmanaged tokens about to expire, and the bot's live tokens that are not current. Reads only.
-@Suite("Drift and hygiene report (real binary, loopback emulators)", .serialized)
+@Suite("Drift and hygiene report (real binary, loopback emulators)", .serialized, .timeLimit(.minutes(5)))
 struct DriftReportTests {
     @Test("changed GitHub, GitLab and Kubernetes targets, an expiring unmanaged token; GET requests only")
     func drift() async throws {

@@ -4,7 +4,7 @@ import Testing
 
 /// `rotate ID --reason … --emergency --revoke-old first|immediately|after-verify` against the
 /// emulators. The order of the requests the services received proves when the old token died.
-@Suite("Emergency rotation (real binary, loopback emulators)", .serialized)
+@Suite("Emergency rotation (real binary, loopback emulators)", .serialized, .timeLimit(.minutes(5)))
 struct EmergencyRotationTests {
     static let secretPUT: @Sendable (String) -> Bool = { $0.hasSuffix("/secrets/ENVSHED_TOKEN") }
     static let pull: @Sendable (String) -> Bool = { $0.hasPrefix("/api/v1/secrets/") }

@@ -1,6 +1,7 @@
 import CSodium
 import Foundation
 import RotatorEmulators
+import Synchronization
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -9,8 +10,35 @@ import Testing
 
 /// The emulators are what the integration tests and `demo` trust, so they are tested first:
 /// over real HTTP on loopback, with statuses and bodies as the documented services give them.
-@Suite("Emulators answer like the services they stand for")
+@Suite("Emulators answer like the services they stand for", .timeLimit(.minutes(5)))
 struct EmulatorSelfTests {
+    // MARK: - Controls
+
+    @Test("apply-then-answer: the create takes effect, the client is told 500; every observer sees every request in both phases")
+    func applyThenAnswerAndSeveralObservers() async throws {
+        let emulator = EnvshedEmulator(org: "acme", adminToken: "envshed_admin_token")
+        emulator.addProject(slug: "web", id: "11111111-1111-1111-1111-111111111111")
+        emulator.addEnvironment(project: "web", slug: "production", id: "22222222-2222-2222-2222-222222222222", secrets: [:])
+        let first = Mutex<[String]>([])
+        let second = Mutex<[String]>([])
+        emulator.observe { request in first.withLock { $0.append("\(request.phase) \(request.status ?? 0) \(request.answered ?? 0)") } }
+        emulator.observe { request in second.withLock { $0.append("\(request.phase) \(request.status ?? 0) \(request.answered ?? 0)") } }
+        emulator.inject(.applyThenAnswer(500, method: "POST", headers: ["Retry-After": "3"]))
+        try await running(try await emulator.start()) { server in
+            let client = HTTPClient(base: server.baseURL, headers: ["Authorization": "Bearer envshed_admin_token"])
+            let create: [String: Any] = [
+                "name": "ci-production", "scope": "environment", "projectId": "11111111-1111-1111-1111-111111111111",
+                "environmentId": "22222222-2222-2222-2222-222222222222", "permission": "read", "expiresInDays": 90,
+            ]
+            let answered = try await client.send("POST", "/api/v1/service-tokens/acme", json: create)
+            #expect(answered.status == 500)
+            #expect(emulator.tokens.count == 1 && emulator.tokens.first?.isLive == true, "the create took effect although the client was told 500")
+        }
+        let expected = ["received 0 0", "handled 201 500"]
+        #expect(first.withLock { $0 } == expected)
+        #expect(second.withLock { $0 } == expected)
+    }
+
     // MARK: - Envshed
 
     @Test("Envshed: create, list, pull, revoke, then the revoked token is refused")

@@ -3,7 +3,7 @@ import RotatorEmulators
 import Testing
 
 /// Failures before revocation leave the old token valid (SPEC I1, I6) and say so in one line.
-@Suite("Failures leave the old token valid (real binary, loopback emulators)", .serialized)
+@Suite("Failures leave the old token valid (real binary, loopback emulators)", .serialized, .timeLimit(.minutes(5)))
 struct FailureTests {
     @Test("GitHub answering 422 on the second target: old token live, exit 1, one clear line; the next run converges")
     func github422() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A malformed plan exits 64, reports file:line:col, and touches nothing: no request, no state.
-@Suite("Malformed plans touch nothing (real binary)", .serialized)
+@Suite("Malformed plans touch nothing (real binary)", .serialized, .timeLimit(.minutes(5)))
 struct MalformedPlanTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String

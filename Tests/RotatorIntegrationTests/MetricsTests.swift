@@ -3,7 +3,7 @@ import RotatorEmulators
 import Testing
 
 /// The Prometheus text file written after every `run` and `rotate`.
-@Suite("Metrics textfile (real binary, promtool)", .serialized)
+@Suite("Metrics textfile (real binary, promtool)", .serialized, .timeLimit(.minutes(5)))
 struct MetricsTests {
     static let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
@@ -18,8 +18,10 @@ struct MetricsTests {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
+        let deadline = ToolDeadline(process)
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        deadline.disarm()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
@@ -97,8 +99,10 @@ struct MetricsTests {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
+        let deadline = ToolDeadline(process)
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        deadline.disarm()
         #expect(process.terminationStatus == 0, "\(output)")
         #expect(output.contains("SUCCESS: 5 rules found"), "\(output)")
     }

@@ -4,7 +4,7 @@ import RotatorEmulators
 import Testing
 
 /// `notify:` — Slack, signed webhooks and PagerDuty, delivered to a loopback receiver.
-@Suite("Notifications (real binary, loopback receiver)", .serialized)
+@Suite("Notifications (real binary, loopback receiver)", .serialized, .timeLimit(.minutes(5)))
 struct NotificationTests {
     /// HMAC-SHA256 of `body` under the receiver's secret, as the receiving end would check it.
     static func signature(_ body: Data) -> String {

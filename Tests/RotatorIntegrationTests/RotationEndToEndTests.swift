@@ -4,7 +4,7 @@ import Testing
 
 /// The real binary against the emulators: a due rotation end to end, what is left alone, and
 /// that nothing secret ends up anywhere.
-@Suite("Rotation end to end (real binary, loopback emulators)", .serialized)
+@Suite("Rotation end to end (real binary, loopback emulators)", .serialized, .timeLimit(.minutes(5)))
 struct RotationEndToEndTests {
     @Test("a due rotation puts the new token on every target, keeps scope and permission, revokes the old one; a second run does nothing")
     func dueRotation() async throws {
@@ -70,14 +70,11 @@ struct RotationEndToEndTests {
     /// Rotations run concurrently, and with no grace period the old token is revoked as soon as
     /// the new one is verified everywhere. A stored "revocable after" instant rounded up to the
     /// next millisecond once left a few old tokens live until the next run, only under load.
-    @Test("forty rotations at once: each target holds its own new token and every old token is revoked in the same run")
+    @Test("forty rotations, sixteen at a time: each target holds its own new token, every old token is revoked in the same run, I1 watched on all forty")
     func manyRotationsAtOnce() async throws {
         try await Scenario.with { world in
             let count = 40
-            // GitHub's default write budget (60 a minute) would make this a 40-second test.
-            var plan = world.standardPlan().components(separatedBy: "rotations:")[0]
-                .replacingOccurrences(of: "    token: env:GITHUB_TOKEN\n", with: "    token: env:GITHUB_TOKEN\n    writes_per_minute: 6000\n")
-                + "concurrency: 16\nrotations:\n"
+            var plan = world.standardPlan().components(separatedBy: "rotations:")[0] + "concurrency: 16\nrotations:\n"
             var old: [String] = []
             for index in 0..<count {
                 world.github.addRepository("acme/svc-\(index)", id: 5_000 + index)
@@ -108,6 +105,15 @@ struct RotationEndToEndTests {
                 #expect(world.envshed.token(id: old[index])?.revokedAt != nil, "svc-\(index): the old token is still live")
             }
             #expect(values.count == count, "each rotation has its own token")
+            // Rotations in flight (from its create to its revoke): several at once, never above 16.
+            var inFlight = 0
+            var most = 0
+            for event in world.events where event.host == .envshed {
+                if event.isArrival && event.request.method == "POST" { inFlight += 1 }
+                if !event.isArrival && event.request.method == "DELETE" { inFlight -= 1 }
+                most = max(most, inFlight)
+            }
+            #expect((2...16).contains(most), "rotations in flight at once: \(most); concurrency is 16")
         }
     }
 
@@ -182,23 +188,25 @@ struct RotationEndToEndTests {
         }
     }
 
-    @Test("another run holding the lock makes run exit 75 naming the holder")
+    @Test("another envshed-rotator run holding the lock makes run exit 75 naming that run's pid, sending nothing")
     func lockHeld() async throws {
         try await Scenario.with { world in
-            try world.writePlan(world.standardPlan())
-            try FileManager.default.createDirectory(atPath: world.stateDirectory, withIntermediateDirectories: true)
-            // A real second process holds the lock: flock(1) from util-linux, as an operator's shell would.
-            let holder = Process()
-            holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-            holder.arguments = [world.stateDirectory + "/lock", "sleep", "20"]
-            try holder.run()
-            defer { holder.terminate() }
-            try await Task.sleep(for: .milliseconds(300))
+            let old = world.seedToken(expiresInDays: 3)
+            try world.writePlan(world.standardPlan(adoptProduction: old.id))
+            // The holder is a real run, held inside its first request (the token list) for a while.
+            world.envshed.inject(.delay(.seconds(3), method: "GET", pathContains: "/api/v1/service-tokens/"))
+            let holder = try world.startRotator(["run"])
+            let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+            while world.events.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            let before = world.events.count
             let result = try await world.rotator(["run"])
+            let during = world.events[before...].filter(\.isArrival)
             #expect(result.exitCode == 75, "\(result.all)")
-            #expect(result.stderr.contains("another envshed-rotator run holds"))
-            #expect(world.writeRequests.isEmpty)
-            #expect(world.envshed.requests.isEmpty)
+            #expect(result.stderr.contains("another envshed-rotator run holds"), "\(result.stderr)")
+            #expect(result.stderr.contains("pid=\(holder.pid)"), "the holder is named by its pid \(holder.pid): \(result.stderr)")
+            #expect(during.isEmpty, "the refused run sent requests: \(during.map(\.line))")
+            let held = try await holder.wait()
+            #expect(held.exitCode == 0, "\(held.all)")
         }
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 /// The shipped units: `systemd-analyze verify` is clean on both, and `systemd-analyze security
 /// --offline=yes` rates the service's exposure at 2.0 or lower (SPEC §7).
-@Suite("systemd units", .enabled(if: SystemdTools.analyze != nil || SystemdTools.required))
+@Suite("systemd units", .enabled(if: SystemdTools.analyze != nil || SystemdTools.required), .timeLimit(.minutes(5)))
 struct SystemdUnitTests {
     static let maximumExposure = 2.0
 
@@ -44,8 +44,10 @@ struct SystemdUnitTests {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
+        let deadline = ToolDeadline(process)
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        deadline.disarm()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 

@@ -10,7 +10,7 @@ import _CryptoExtras
 
 /// The GitLab and Kubernetes emulators and GitHub's organization and App endpoints, over real
 /// HTTP on loopback: statuses and bodies as the documented services give them.
-@Suite("Target emulators answer like GitLab, Kubernetes and GitHub (orgs, Apps)")
+@Suite("Target emulators answer like GitLab, Kubernetes and GitHub (orgs, Apps)", .timeLimit(.minutes(5)))
 struct TargetEmulatorSelfTests {
     @Test("GitLab: no upsert, duplicate and ambiguous keys, maskable.rb, hidden values, masked_and_hidden on POST only, auth")
     func gitlab() async throws {

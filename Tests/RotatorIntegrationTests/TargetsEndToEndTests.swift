@@ -6,7 +6,7 @@ import _CryptoExtras
 /// Every target kind against its emulator, through the real binary: after a rotation the target
 /// holds the new token (as the emulator decodes it), and no write touched anything the plan did
 /// not name.
-@Suite("Targets end to end: GitLab, GitHub org and App, Kubernetes, files (real binary, loopback emulators)", .serialized)
+@Suite("Targets end to end: GitLab, GitHub org and App, Kubernetes, files (real binary, loopback emulators)", .serialized, .timeLimit(.minutes(5)))
 struct TargetsEndToEndTests {
     @Test("GitLab: a project variable is updated (PUT) and a group variable created (PUT 404, then POST), flags as declared")
     func gitlabVariables() async throws {

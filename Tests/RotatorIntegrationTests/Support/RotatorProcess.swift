@@ -1,13 +1,18 @@
 import Foundation
+import Synchronization
 
 /// Runs the real `envshed-rotator` binary, as systemd or a person would, and captures what it
 /// printed. The binary is the one `swift build` put beside this test bundle, or
 /// `$ENVSHED_ROTATOR_BINARY`.
 struct RotatorProcess {
-    struct Result {
+    struct Result: Sendable {
         var exitCode: Int32
-        var stdout: String
-        var stderr: String
+        /// The bytes printed, exactly (the leak scan reads these: decoding could lose some).
+        var stdoutBytes: Data
+        var stderrBytes: Data
+        /// The same, decoded for reading; an invalid UTF-8 sequence becomes U+FFFD.
+        var stdout: String { String(decoding: stdoutBytes, as: UTF8.self) }
+        var stderr: String { String(decoding: stderrBytes, as: UTF8.self) }
 
         var all: String { stdout + "\n" + stderr }
     }
@@ -65,6 +70,9 @@ struct RotatorProcess {
         return Running(process: process, exited: exited, outPath: outPath, errPath: errPath, out: out, err: err)
     }
 
+    /// How long a test lets one run of the binary take before killing it and failing.
+    static let deadline: Duration = .seconds(120)
+
     final class Running: @unchecked Sendable {
         let process: Process
         fileprivate let exited: Exited
@@ -72,6 +80,7 @@ struct RotatorProcess {
         private let errPath: String
         private let out: FileHandle
         private let err: FileHandle
+        private let completions = Mutex<[@Sendable (Result) -> Void]>([])
 
         fileprivate init(process: Process, exited: Exited, outPath: String, errPath: String, out: FileHandle, err: FileHandle) {
             self.process = process
@@ -84,15 +93,41 @@ struct RotatorProcess {
 
         var pid: Int32 { process.processIdentifier }
 
-        func wait() async throws -> Result {
+        /// Calls `body` with the result once the process has been waited for.
+        func onFinish(_ body: @escaping @Sendable (Result) -> Void) {
+            completions.withLock { $0.append(body) }
+        }
+
+        /// Waits for the process to exit. Past `deadline` it is killed (SIGKILL) and `wait` throws
+        /// `RotatorProcessTimeout` with everything it printed, which fails the test.
+        func wait(deadline: Duration = RotatorProcess.deadline) async throws -> Result {
+            let exitedInTime = await withTaskGroup(of: Bool.self) { group in
+                group.addTask { [exited] in
+                    await exited.wait()
+                    return true
+                }
+                group.addTask {
+                    try? await Task.sleep(for: deadline)
+                    return false
+                }
+                let first = await group.next() ?? true
+                if !first { kill(process.processIdentifier, SIGKILL) }
+                group.cancelAll()
+                return first
+            }
             await exited.wait()
             try out.close()
             try err.close()
-            let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-            let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+            let stdout = FileManager.default.contents(atPath: outPath) ?? Data()
+            let stderr = FileManager.default.contents(atPath: errPath) ?? Data()
             try? FileManager.default.removeItem(atPath: outPath)
             try? FileManager.default.removeItem(atPath: errPath)
-            return Result(exitCode: process.terminationStatus, stdout: stdout, stderr: stderr)
+            let result = Result(exitCode: process.terminationStatus, stdoutBytes: stdout, stderrBytes: stderr)
+            for completion in completions.withLock({ $0 }) { completion(result) }
+            guard exitedInTime else {
+                throw RotatorProcessTimeout(arguments: process.arguments ?? [], deadline: deadline, output: result.all)
+            }
+            return result
         }
     }
 }

@@ -34,10 +34,15 @@ final class Scenario: Sendable {
     let kubernetesToken: String
     /// Called for every request any emulator sees, in both phases.
     private let hooks = Mutex<[@Sendable (ObservedRequest) -> Void]>([])
-    /// SPEC I1 checked live: every revocation of a token that a target still holds.
-    private let violations = Mutex<[String]>([])
-    /// The GitHub secrets the tests' plans write; the I1 monitor looks at these.
-    static let watchedSecrets: [(repository: String, environment: String?)] = [("acme/api", nil), ("acme/api", "production"), ("acme/web", nil)]
+    /// Every request event of every emulator, in the order the observers saw them.
+    private let timeline = Mutex<[ObservedEvent]>([])
+    /// SPEC I1 checked live, after every request of every emulator.
+    private let monitor: OutageMonitor
+    /// The output of every process the scenario started, killed ones included.
+    private let runs = Mutex<[RotatorProcess.Result]>([])
+    /// Writes a minute the plans allow each provider unless a test is about pacing: GitHub's
+    /// default (60 a minute) would otherwise space requests and hide what a test asserts.
+    static let unpacedWritesPerMinute = 60_000
 
     var stateDirectory: String { directory + "/state" }
     var planPath: String { directory + "/plan.yaml" }
@@ -59,6 +64,10 @@ final class Scenario: Sendable {
         self.githubToken = tokens[1]
         self.gitlabToken = tokens[2]
         self.kubernetesToken = tokens[3]
+        self.monitor = OutageMonitor(
+            envshed: envshed, github: github, gitlab: gitlab, kubernetes: kubernetes, directory: directory,
+            excluding: [directory + "/state", directory + "/plan.yaml", directory + "/app.pem"]
+        )
     }
 
     /// Runs `body` in a fresh world and stops the emulators afterwards, whatever happened. Every
@@ -122,34 +131,29 @@ final class Scenario: Sendable {
             envshed: envshed, github: github, gitlab: gitlab, kubernetes: kubernetes, servers: servers,
             directory: directory, tokens: [adminToken, githubToken, gitlabToken, kubernetesToken]
         )
-        envshed.observe { [scenario] request in scenario.observed(request) }
-        github.observe { [scenario] request in scenario.observed(request) }
-        scenario.onRequest { [scenario] request in scenario.checkNoOutage(request) }
+        envshed.observe { [scenario] request in scenario.observed(.envshed, request) }
+        github.observe { [scenario] request in scenario.observed(.github, request) }
+        gitlab.observe { [scenario] request in scenario.observed(.gitlab, request) }
+        kubernetes.observe { [scenario] request in scenario.observed(.kubernetes, request) }
         return scenario
     }
 
-    /// Adds a hook called for every request the Envshed and GitHub emulators see (on arrival and
-    /// after handling).
+    /// Adds a hook called for every request any emulator sees (on arrival and after handling).
     func onRequest(_ hook: @escaping @Sendable (ObservedRequest) -> Void) {
         hooks.withLock { $0.append(hook) }
     }
 
-    private func observed(_ request: ObservedRequest) {
+    private func observed(_ host: ObservedEvent.Host, _ request: ObservedRequest) {
+        timeline.withLock { $0.append(ObservedEvent(host: host, request: request, at: .now, date: Date())) }
+        monitor.check()
         for hook in hooks.withLock({ $0 }) { hook(request) }
     }
 
-    /// I1: when a revocation arrives, no watched secret may hold the token being revoked.
-    private func checkNoOutage(_ request: ObservedRequest) {
-        guard request.phase == .received, request.method == "DELETE", request.path.hasPrefix("/api/v1/service-tokens/") else { return }
-        let id = String(request.path.split(separator: "/").last ?? "")
-        guard let value = envshed.token(id: id)?.value else { return }
-        for (repository, environment) in Self.watchedSecrets where github.secretValue(repository: repository, environment: environment, name: "ENVSHED_TOKEN") == value {
-            violations.withLock { $0.append("token \(id) revoked while github:\(repository)\(environment.map { "@\($0)" } ?? "") still holds it") }
-        }
-    }
+    /// Every request event of every emulator so far, in order.
+    var events: [ObservedEvent] { timeline.withLock { $0 } }
 
     /// Revocations of a token a target still held (SPEC I1), seen by the live monitor.
-    var outageViolations: [String] { violations.withLock { $0 } }
+    var outageViolations: [String] { monitor.violations }
 
     func stop() async {
         for server in [envshedServer, githubServer, gitlabServer, kubernetesServer] { await server.stop() }
@@ -172,7 +176,8 @@ final class Scenario: Sendable {
     var appKeyPath: String { directory + "/app.pem" }
 
     /// The `providers:` section for every emulator; GitHub by token, or by App when `githubApp`.
-    func providersYAML(githubApp: Bool = false) -> String {
+    func providersYAML(githubApp: Bool = false, writesPerMinute: Int = unpacedWritesPerMinute, maxConcurrent: Int? = nil) -> String {
+        let budget = "writes_per_minute: \(writesPerMinute)" + (maxConcurrent.map { "\n    max_concurrent: \($0)" } ?? "")
         let githubAuth = githubApp
             ? "app: { id: \(Self.appID), installation_id: \(Self.installationID), private_key: file:\(appKeyPath) }"
             : "token: env:GITHUB_TOKEN"
@@ -181,12 +186,15 @@ final class Scenario: Sendable {
               github:
                 api_url: \(githubServer.baseURL.absoluteString)
                 \(githubAuth)
+                \(budget)
               gitlab:
                 api_url: \(gitlabServer.baseURL.absoluteString)/api/v4
                 token: env:GITLAB_TOKEN
+                \(budget)
               kubernetes:
                 api_url: \(kubernetesServer.baseURL.absoluteString)
                 token: env:KUBE_TOKEN
+                \(budget)
             """
     }
 
@@ -217,6 +225,52 @@ final class Scenario: Sendable {
         """
     }
 
+    /// One rotation of `rotationsPlan`: its id, the token it adopts (if any) and its targets (YAML
+    /// list items without the leading `- `).
+    struct PlannedRotation {
+        let id: String
+        let adopt: String?
+        let targets: [String]
+    }
+
+    /// A plan of several rotations of `api/production`, run `concurrency` at a time, with every
+    /// provider's budget (`writes_per_minute`, `max_concurrent`) as given.
+    func rotationsPlan(
+        _ rotations: [PlannedRotation], concurrency: Int = 8, writesPerMinute: Int = unpacedWritesPerMinute, maxConcurrent: Int? = nil
+    ) -> String {
+        let providers = providersYAML(writesPerMinute: writesPerMinute, maxConcurrent: maxConcurrent)
+        var plan = """
+            version: 1
+            state_dir: \(stateDirectory)
+            concurrency: \(concurrency)
+            envshed:
+              api_url: \(envshedServer.baseURL.absoluteString)
+              org: acme
+              token: env:ENVSHED_TOKEN
+            \(providers.split(separator: "\n").joined(separator: "\n"))
+            defaults:
+              expires_in_days: 30
+              rotate_before_days: 7
+              grace_minutes: 0
+            rotations:
+
+            """
+        for rotation in rotations {
+            plan += """
+                  - id: \(rotation.id)
+                    purpose: \(rotation.id)
+                    scope: environment
+                    project: { slug: api, id: \(Self.projectID) }
+                    environment: { slug: production, id: \(Self.productionID) }
+                \(rotation.adopt.map { "    adopt: { token_id: \($0) }" } ?? "")
+                    targets:
+                \(rotation.targets.map { "      - \($0)" }.joined(separator: "\n"))
+
+                """
+        }
+        return plan
+    }
+
     /// A token in use before the bot, expiring in `days`.
     func seedToken(environment: String = "production", expiresInDays days: Double) -> (id: String, value: String) {
         envshed.seedToken(
@@ -228,7 +282,10 @@ final class Scenario: Sendable {
 
     /// The standard plan: `api-production-ci` writes two secrets of `acme/api`; `web-staging-ci`
     /// writes one of `acme/web`. `adopt` ids are optional.
-    func standardPlan(adoptProduction: String? = nil, adoptStaging: String? = nil, warnBeforeDays: Int = 3, httpTimeoutSeconds: Int = 30) -> String {
+    func standardPlan(
+        adoptProduction: String? = nil, adoptStaging: String? = nil, warnBeforeDays: Int = 3, httpTimeoutSeconds: Int = 30,
+        writesPerMinute: Int = unpacedWritesPerMinute
+    ) -> String {
         """
         version: 1
         state_dir: \(stateDirectory)
@@ -241,6 +298,7 @@ final class Scenario: Sendable {
           github:
             api_url: \(githubServer.baseURL.absoluteString)
             token: env:GITHUB_TOKEN
+            writes_per_minute: \(writesPerMinute)
         defaults:
           expires_in_days: 30
           rotate_before_days: 7
@@ -278,13 +336,18 @@ final class Scenario: Sendable {
         try await startRotator(arguments, extraEnvironment: extraEnvironment).wait()
     }
 
+    /// Every process this scenario started, finished or killed: their output is scanned for leaks.
+    var finishedRuns: [RotatorProcess.Result] { runs.withLock { $0 } }
+
     /// Starts the binary without waiting, for tests that signal it.
     func startRotator(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws -> RotatorProcess.Running {
         var environment = [
             "ENVSHED_TOKEN": adminToken, "GITHUB_TOKEN": githubToken, "GITLAB_TOKEN": gitlabToken, "KUBE_TOKEN": kubernetesToken,
         ]
         environment.merge(extraEnvironment) { _, new in new }
-        return try RotatorProcess.start(arguments + ["--config", planPath, "--log-format", "json"], environment: environment, in: directory)
+        let running = try RotatorProcess.start(arguments + ["--config", planPath, "--log-format", "json"], environment: environment, in: directory)
+        running.onFinish { [self] result in runs.withLock { $0.append(result) } }
+        return running
     }
 
     /// Every request either emulator received, as "METHOD path" lines.
@@ -301,32 +364,35 @@ final class Scenario: Sendable {
         return envshed.tokens.first { $0.value == value }
     }
 
-    /// Asserts that no token value or credential appears in what the process printed or in any
-    /// file under the state directory (the SQLite database included, read as raw bytes).
-    func expectNoSecretsLeaked(_ results: [RotatorProcess.Result], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// Asserts that no token the Envshed emulator ever issued, nor any credential, appears — raw,
+    /// base64 or percent-encoded (`SecretForms`) — in the bytes any process of this scenario printed
+    /// (killed runs included, `results` too) or in any file of the state directory (database, WAL,
+    /// audit log, metrics), or in `files`.
+    func expectNoSecretsLeaked(_ results: [RotatorProcess.Result], files: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
         var secrets = envshed.tokens.map(\.value) + [adminToken, githubToken, gitlabToken, kubernetesToken]
         secrets += github.installationTokens.map(\.value)
         if let pem = try? String(contentsOfFile: appKeyPath, encoding: .utf8) {
             // The key's base64 lines; any one of them appearing would be a leak.
             secrets += pem.split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count >= 32 }.map(String.init)
         }
-        var haystacks: [(String, String)] = results.enumerated().flatMap { index, result in
-            [("stdout of run \(index)", result.stdout), ("stderr of run \(index)", result.stderr)]
+        var haystacks: [(String, Data)] = (results + finishedRuns).enumerated().flatMap { index, result in
+            [("stdout of run \(index)", result.stdoutBytes), ("stderr of run \(index)", result.stderrBytes)]
         }
-        if let files = FileManager.default.enumerator(atPath: stateDirectory) {
-            for case let file as String in files {
-                let path = stateDirectory + "/" + file
-                if let data = FileManager.default.contents(atPath: path) {
-                    haystacks.append((path, String(decoding: data, as: UTF8.self)))
-                }
-            }
+        var paths = files
+        if let entries = FileManager.default.enumerator(atPath: stateDirectory) {
+            for case let file as String in entries { paths.append(stateDirectory + "/" + file) }
+        }
+        for path in paths {
+            if let data = FileManager.default.contents(atPath: path) { haystacks.append((path, data)) }
         }
         #expect(haystacks.contains { $0.0.hasSuffix("state.sqlite") } || !FileManager.default.fileExists(atPath: stateDirectory), sourceLocation: sourceLocation)
         for secret in secrets {
-            for (name, text) in haystacks {
-                #expect(!text.contains(secret), "a secret value appears in \(name)", sourceLocation: sourceLocation)
-                // A value could also leak in part; the distinctive tail must not appear either.
-                #expect(!text.contains(String(secret.suffix(16))), "part of a secret value appears in \(name)", sourceLocation: sourceLocation)
+            // A value could also leak in part: its distinctive tail must not appear either.
+            let forms = SecretForms.of(secret) + [("tail", Data(secret.suffix(16).utf8))]
+            for (name, bytes) in haystacks {
+                for (form, needle) in forms where bytes.range(of: needle) != nil {
+                    Issue.record("a secret value appears \(form) in \(name)", sourceLocation: sourceLocation)
+                }
             }
         }
     }

@@ -53,12 +53,16 @@ struct TerminalSession {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        if process.isRunning { process.terminate() }
+        let timedOut = process.isRunning
+        if timedOut { kill(process.processIdentifier, SIGKILL) }
         await exited.wait()
         try? input.fileHandleForWriting.close()
         output.fileHandleForReading.readabilityHandler = nil
         let rest = output.fileHandleForReading.readDataToEndOfFile()
         let transcript = shown.withLock { String(decoding: $0 + rest, as: UTF8.self) }
+        if timedOut {
+            Issue.record("\(command) did not exit within \(timeout) and was killed (SIGKILL); the terminal showed:\n\(transcript)")
+        }
         return Result(exitCode: process.terminationStatus, transcript: transcript.replacingOccurrences(of: "\r\n", with: "\n"))
     }
 
