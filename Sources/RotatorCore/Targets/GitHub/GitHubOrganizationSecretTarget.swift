@@ -54,7 +54,7 @@ struct GitHubOrganizationSecretTarget: SecretTarget {
         }
         let visibility = object["visibility"] as? String
         guard visibility == secret.visibility.rawValue else {
-            throw failure(operation, status: 200, "visibility is \(visibility ?? "missing"), not the plan's \(secret.visibility.rawValue)")
+            throw failure(operation, status: 200, "visibility is \(visibility.map(HTTPResponse.quote) ?? "missing"), not the plan's \(secret.visibility.rawValue)")
         }
         if secret.visibility == .selected {
             let listOperation = "read back selected repositories"
