@@ -75,6 +75,7 @@ enum ModelCaseRunner {
         findings += ModelChecks.converged(world).map { "after the clean runs: \($0)" }
 
         let plan = world.planYAML
+        let revocations = findings.isEmpty ? [] : revocationLines(world, findings: findings, runs: model.faultyRuns.count)
         await world.stop()
         guard !findings.isEmpty else { return nil }
         return """
@@ -83,10 +84,33 @@ enum ModelCaseRunner {
             \(model)
             findings:
             \(findings.map { "  - \($0)" }.joined(separator: "\n"))
+            who revoked the tokens named above (from the runs' logs):
+            \(revocations.map { "  \($0)" }.joined(separator: "\n"))
             runs and faults:
             \(journal.map { "  \($0)" }.joined(separator: "\n"))
             plan:
             \(plan)
             """
+    }
+
+    /// The log lines of the steps that revoked a token named in `findings`: which rotation did
+    /// it, in which step and why, to tell one bug from another without replaying.
+    static func revocationLines(_ world: ModelWorld, findings: [String], runs: Int) -> [String] {
+        let ids = Set(findings.flatMap { line in
+            line.split(separator: " ").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ",()")) }.filter { $0.count == 36 && $0.filter { $0 == "-" }.count == 4 }
+        })
+        let logs = (1...max(runs, 1)).map { ("run \($0)", "run-\($0).log") } + [("clean run 1", "clean-1.log"), ("clean run 2", "clean-2.log")]
+        var lines: [String] = []
+        for (label, file) in logs {
+            guard let data = FileManager.default.contents(atPath: world.directory + "/logs/" + file) else { continue }
+            for line in data.split(separator: UInt8(ascii: "\n")) {
+                guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any],
+                      let token = object[LogKeys.tokenID] as? String, ids.contains(token),
+                      let step = object[LogKeys.step] as? String, step == "revoke" || step == "rollback" || step == "create"
+                else { continue }
+                lines.append("\(label): \(object[LogKeys.rotation] ?? "?") \(step) \(token) \(object[LogKeys.outcome] ?? ""): \(object["msg"] ?? "") \(object[LogKeys.detail] ?? "")")
+            }
+        }
+        return lines
     }
 }
