@@ -30,8 +30,6 @@ final class ModelWorld: Sendable {
     let adopted: [String: String]
     /// Tokens no rotation manages or adopts: the bot must never revoke them.
     let foreign: [String]
-    /// File targets as the kill left them, restored after the "killed" run ends.
-    private let filesAtKill = Mutex<[String: Data?]?>(nil)
     /// The live I1 monitor's findings: revocations of a live token that a target held right then.
     private let monitorFindings = Mutex<[String]>([])
     /// The rotation whose held token the current run may revoke (`--revoke-old first|immediately`).
@@ -247,10 +245,6 @@ final class ModelWorld: Sendable {
         }
     }
 
-    private var fileTargets: [String] {
-        model.rotations.flatMap(\.targets).compactMap { if case .file(let name) = $0 { name } else { nil } }
-    }
-
     // MARK: - State directory
 
     /// Copies the state directory as a killed process leaves it: the database through SQLite's
@@ -294,27 +288,28 @@ final class ModelWorld: Sendable {
         try? FileManager.default.removeItem(atPath: stateDirectory)
     }
 
-    /// At the kill: the state as the dying process leaves it, and the file targets as they are.
+    /// At the kill: the file targets' folder is swapped for an empty one first, so that nothing
+    /// the still-running code writes afterwards lands in the real one (a killed process writes
+    /// nothing); then the state is copied, which therefore holds nothing the files contradict.
     func killed(snapshot: String) {
+        let frozen = snapshot + "-files"
+        do {
+            try FileManager.default.moveItem(atPath: filesDirectory, toPath: frozen)
+            try FileManager.default.createDirectory(atPath: filesDirectory, withIntermediateDirectories: true)
+        } catch {
+            Issue.record("model test: cannot freeze the file targets at the kill: \(error)")
+        }
         snapshotState(to: snapshot)
-        let files = Dictionary(uniqueKeysWithValues: fileTargets.map { name in
-            (name, FileManager.default.contents(atPath: filesDirectory + "/" + name))
-        })
-        filesAtKill.withLock { $0 = files }
     }
 
-    /// After the "killed" run returned: what it did after its death is undone on disk (the
-    /// services refused it already).
+    /// After the "killed" run returned: the state and the file targets as the kill left them.
     func buryKilledRun(snapshot: String) {
         restoreState(from: snapshot)
-        guard let files = filesAtKill.withLock({ state -> [String: Data?]? in defer { state = nil }; return state }) else { return }
-        for (name, contents) in files {
-            let path = filesDirectory + "/" + name
-            if let contents {
-                _ = FileManager.default.createFile(atPath: path, contents: contents, attributes: [.posixPermissions: 0o600])
-            } else {
-                try? FileManager.default.removeItem(atPath: path)
-            }
+        do {
+            try FileManager.default.removeItem(atPath: filesDirectory)
+            try FileManager.default.moveItem(atPath: snapshot + "-files", toPath: filesDirectory)
+        } catch {
+            Issue.record("model test: cannot restore the file targets as the kill left them: \(error)")
         }
     }
 
