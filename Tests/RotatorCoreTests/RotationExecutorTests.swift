@@ -131,7 +131,8 @@ struct RotationExecutorTests {
                 return
             }
             let oldID = world.adopted["a"]!.id
-            #expect(observed.events == ["create file=old", "pull file=old", "revoke \(oldID) file=new"])
+            // List calls (settling, re-reading an answer) may come anywhere; the order of the rest may not change.
+            #expect(observed.events.filter { !$0.hasPrefix("list") } == ["create file=old", "pull file=old", "revoke \(oldID) file=new"])
             #expect(world.file("a") == world.envshed.token(id: token.id)?.value)
             #expect(world.envshed.token(id: oldID)?.revokedAt != nil)
             #expect(outcome.revokedTokenIDs == [oldID])
