@@ -121,7 +121,7 @@ struct RotationExecutorTests {
     @Test("Issue 10 (3): the new token pulls before any target gets it, and the old one is revoked only once the target holds the new one")
     func createPullPushReadBackRevoke() async throws {
         try await Self.with { world in
-            let observed = RecordingTransport(URLSessionTransport()) { [world] request in
+            let observed = RecordingTransport(ProductionTransport.make()) { [world] request in
                 "\(Self.kind(request)) file=\(world.file("a") == world.adopted["a"]!.value ? "old" : "new")"
             }
             let store = try world.store
@@ -144,7 +144,7 @@ struct RotationExecutorTests {
         try await Self.with { world in
             world.envshed.inject(InjectedFault(method: "GET", pathContains: "/api/v1/secrets/", status: 403, times: 100))
             let store = try world.store
-            let transport = URLSessionTransport()
+            let transport = ProductionTransport.make()
             let outcome = try await world.executor(transport: transport, store: store).execute(try world.decide("a", store: store))
             #expect(outcome.failure != nil, "\(outcome.result)")
             #expect(world.file("a") == world.adopted["a"]!.value, "the target got a token that cannot pull")
@@ -159,7 +159,7 @@ struct RotationExecutorTests {
     func lostCreateAnswerTouchesOnlyItsRotation() async throws {
         try await Self.with { world in
             let store = try world.store
-            let transport = URLSessionTransport()
+            let transport = ProductionTransport.make()
             let executor = world.executor(transport: transport, store: store)
             let first = try await executor.execute(try world.decide("a", store: store))
             guard case .rotated(let tokenA, _) = first.result else {
@@ -192,7 +192,7 @@ struct RotationExecutorTests {
                 rotationID: "a", identity: target.identity, label: target.label, possibleTokenIDs: [world.adopted["a"]!.id, leftover.id],
                 verifiedTokenID: nil, providerUpdatedAt: nil, updatedAt: world.clock.now()
             ))
-            let executor = world.executor(transport: URLSessionTransport(), store: store)
+            let executor = world.executor(transport: ProductionTransport.make(), store: store)
             let held = try await executor.revokeUnheld(world.rotation("a"), currentTokenID: world.adopted["a"]!.id)
             #expect(held.revoked.isEmpty)
             #expect(world.envshed.token(id: leftover.id)?.revokedAt == nil)

@@ -25,7 +25,7 @@ final class ModelWorld: Sendable {
     let directory: String
     let credentials: [String: String]
     let clock = VirtualClock()
-    let network = URLSessionTransport()
+    let network = ProductionTransport.make()
     /// Rotation id → the token it adopts.
     let adopted: [String: String]
     /// Tokens no rotation manages or adopts: the bot must never revoke them.
