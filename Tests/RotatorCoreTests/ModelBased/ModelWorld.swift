@@ -21,7 +21,7 @@ final class ModelWorld: Sendable {
     let github: GitHubEmulator
     let gitlab: GitLabEmulator
     let kubernetes: KubernetesEmulator
-    private let servers: [EmulatorServer]
+    let servers: [EmulatorServer]
     let directory: String
     let credentials: [String: String]
     let clock = VirtualClock()
