@@ -281,6 +281,8 @@ final class ModelWorld: Sendable {
         try? FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for name in names {
             try? FileManager.default.copyItem(atPath: snapshot + "/" + name, toPath: stateDirectory + "/" + name)
+            // As the tool keeps them: a restore from a backup must not be refused for its modes.
+            chmod(stateDirectory + "/" + name, 0o600)
         }
     }
 
