@@ -77,6 +77,8 @@ let package = Package(
             name: "RotatorCoreTests",
             dependencies: [
                 "RotatorCore",
+                // The model-based safety test drives whole runs in-process against the emulators.
+                "RotatorEmulators",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Crypto", package: "swift-crypto"),
