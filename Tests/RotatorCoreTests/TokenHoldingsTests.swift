@@ -43,15 +43,20 @@ struct TokenHoldingsTests {
         #expect(holdings.unsettledTargets(currentTokenID: "old") == [first.label, second.label].sorted())
     }
 
-    @Test("A record of another rotation's target, or of a target no longer in the plan, holds nothing here")
-    func undeclaredRecordsHoldNothing() {
+    @Test("A record of a target no longer in the plan (removed, or renamed) still holds its tokens and makes the rotation roll forward; an empty one holds nothing")
+    func undeclaredRecordsStillHold() {
         let stray = TargetRecord(
             rotationID: Self.rotation.id, identity: "github:acme/removed/ENVSHED_TOKEN", label: "github:acme/removed/ENVSHED_TOKEN",
             possibleTokenIDs: ["stray"], verifiedTokenID: nil, providerUpdatedAt: nil, updatedAt: Date()
         )
         let holdings = TokenHoldings(rotation: Self.rotation, records: [stray], currentTokenID: "current")
-        #expect(!holdings.mayBeHeld("stray"))
-        #expect(holdings.held == ["current"])
+        #expect(holdings.mayBeHeld("stray"))
+        #expect(holdings.held == ["current", "stray"])
+        #expect(holdings.unsettledTargets(currentTokenID: "current") == ["github:acme/removed/ENVSHED_TOKEN (no longer in the plan)"])
+        var released = stray
+        released.possibleTokenIDs = []
+        let after = TokenHoldings(rotation: Self.rotation, records: [released], currentTokenID: "current")
+        #expect(after.held == ["current"] && after.unsettledTargets(currentTokenID: "current").isEmpty)
     }
 
     @Test("Without a current token, a target that may hold anything is unsettled")

@@ -57,12 +57,13 @@ struct BudgetTests {
             #expect(result.exitCode == 0, "\(result.all)")
             let writes = world.events.filter { $0.host == .github && $0.isArrival && $0.request.isWrite }.map(\.at)
             #expect(writes.count == 4)
-            // 120 a minute is one every 500 ms: the k-th write no earlier than k × 500 ms after the
-            // first. The allowance is for one write leaving late (a busy machine), not for a burst.
+            // 120 a minute is one every 500 ms. On a busy machine a write may reach the emulator up
+            // to half a second after the transport released it, which moves it closer to the next
+            // one; a burst puts all four inside one such window. So: no more than two writes in any
+            // 450 ms, and the four spread over at least a second (1.5 s minus one late write).
             let since = writes.map { (writes.first ?? $0).duration(to: $0) }
-            for (index, elapsed) in since.enumerated() {
-                #expect(elapsed >= .milliseconds(500 * index - 60), "write \(index) came \(elapsed) after the first: \(since)")
-            }
+            #expect(world.github.maxWrites(within: .milliseconds(450)) <= 2, "\(since)")
+            #expect((since.last ?? .zero) >= .seconds(1), "\(since)")
         }
     }
 }
