@@ -70,7 +70,9 @@ struct FaultToleranceTests {
             .init(id: "gl-api", adopt: nil, targets: ["gitlab: { project: acme/api, variable: ENVSHED_TOKEN }"]),
         ]))
         world.github.inject(.delay(.milliseconds(400), method: "GET", pathContains: "/repos/acme/web/actions/secrets/public-key"))
-        world.gitlab.setLatency(.milliseconds(300))
+        // Slow enough that the GitLab rotation is still sending while GitHub is paused: the test
+        // pull comes before the pushes, so the GitHub rotations send nothing anywhere meanwhile.
+        world.gitlab.setLatency(.milliseconds(1_200))
         return old.id
     }
 
