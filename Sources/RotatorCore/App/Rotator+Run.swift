@@ -68,6 +68,9 @@ extension Rotator {
         let tokens: [ServiceToken]
         do {
             tokens = try await envshed.listTokens(logger: logger)
+            // Two targets naming one GitLab project by id and by path are found before any
+            // target of any rotation is written, not at the first GitLab push.
+            if let gitlab = targets.gitlab { try await gitlab.collisions?.ensureNone(client: gitlab, logger: logger) }
         } catch {
             throw RunAbort(message: "\(error); nothing was changed")
         }
