@@ -22,7 +22,7 @@ struct ModelChecksTests {
     }
 
     static func send(_ method: String, _ url: URL, headers: [String: String]) async throws -> HTTPResponse {
-        try await ProductionTransport.make().send(HTTPRequest(method: method, url: url, headers: headers, timeout: .seconds(5)))
+        try await ProductionTransport.make().send(HTTPRequest(method: method, url: url, headers: headers, timeout: .seconds(60)))
     }
 
     @Test("(a) A target holding a revoked token is reported, unless its rotation asked for --revoke-old")
