@@ -82,7 +82,7 @@ public struct RotationExecutor: Sendable {
         if let mismatch = Self.mismatch(created.token, request: decision.request) {
             return try await fail(&attempt, step: .create, target: nil, reason: mismatch, created: created)
         }
-        let expiresAt = try await expiry(of: created, rotation: rotation, startedAt: attempt.startedAt)
+        let expiresAt = try expiry(of: created, rotation: rotation, startedAt: attempt.startedAt)
 
         // 2. The test pull, before any target sees the token: a token that cannot read its
         // environment is revoked at once (no target may hold it) and the old one stays everywhere.
@@ -291,22 +291,16 @@ public struct RotationExecutor: Sendable {
         return nil
     }
 
-    /// The new token's expiry as Envshed states it: the plan's arithmetic is only a guess (Envshed
-    /// may round it or cap it). A create answer without one is checked against the list.
-    private func expiry(of created: CreatedServiceToken, rotation: Rotation, startedAt: Date) async throws(StateError) -> Date {
+    /// The new token's expiry as Envshed states it (the client reads the list when the create
+    /// answer has none): the plan's arithmetic is only a guess, used, and said, when Envshed
+    /// gives no expiry at all.
+    private func expiry(of created: CreatedServiceToken, rotation: Rotation, startedAt: Date) throws(StateError) -> Date {
         if let expiresAt = created.token.expiresAt { return expiresAt }
-        let listed = try? await envshed.listTokens(logger: journal.baseLogger).first { $0.id == created.token.id }?.expiresAt
-        let expiresAt = listed ?? startedAt.addingTimeInterval(Double(rotation.expiresInDays) * 86_400)
+        let expiresAt = startedAt.addingTimeInterval(Double(rotation.expiresInDays) * 86_400)
         journal.log(
             .create, rotation: rotation.id, tokenID: created.token.id, outcome: .ok,
-            detail: listed != nil
-                ? "the create answer had no expiry; Envshed's list says \(Timestamp.format(expiresAt))"
-                : "neither the create answer nor the list gives an expiry; assuming \(rotation.expiresInDays) days (\(Timestamp.format(expiresAt)))"
+            detail: "Envshed gives no expiry for the new token; assuming \(rotation.expiresInDays) days (\(Timestamp.format(expiresAt)))"
         )
-        if var token = try store.managedTokens(rotation: rotation.id).first(where: { $0.tokenID == created.token.id }) {
-            token.expiresAt = expiresAt
-            try store.save(token)
-        }
         return expiresAt
     }
 
