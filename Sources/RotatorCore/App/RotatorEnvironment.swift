@@ -34,12 +34,14 @@ public struct RotatorEnvironment: Sendable {
         self.shouldStop = shouldStop
     }
 
-    /// The production environment: this process's variables, URLSession, the standard retry
+    /// The production environment: this process's variables, libcurl, the standard retry
     /// policy, and the shutdown flag the signal handler sets.
     public static func live(logger: Logger, stateDirectory: String?, shouldStop: @escaping @Sendable () -> Bool) -> RotatorEnvironment {
-        RotatorEnvironment(
-            variables: ProcessInfo.processInfo.environment,
-            transport: URLSessionTransport(), logger: logger,
+        let variables = ProcessInfo.processInfo.environment
+        let transport: any HTTPTransport = variables["ENVSHED_ROTATOR_TRANSPORT"] == "urlsession" ? URLSessionTransport() : CurlTransport(environment: variables)
+        return RotatorEnvironment(
+            variables: variables,
+            transport: transport, logger: logger,
             stateDirectory: stateDirectory, shouldStop: shouldStop
         )
     }
