@@ -36,6 +36,11 @@ static inline CURLcode ccurl_easy_getinfo_pointer(CURL *handle, CURLINFO info, v
     return curl_easy_getinfo(handle, info, value);
 }
 
+// CURL_GLOBAL_DEFAULT is a macro expression Swift does not import.
+static inline CURLcode ccurl_global_init(void) {
+    return curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 // CURLMsg's result sits in a union Swift reads awkwardly.
 static inline CURLcode ccurl_message_result(const CURLMsg *message) {
     return message->data.result;

@@ -23,7 +23,7 @@ final class CurlLoop: @unchecked Sendable {
     private var idleHandles: [UnsafeMutableRawPointer] = []
 
     /// libcurl's process-wide set-up, once, before any handle exists.
-    private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    private static let globalInit: CURLcode = ccurl_global_init()
 
     init(proxy: ProxySettings, maximumConnections: Int) {
         _ = Self.globalInit
@@ -160,7 +160,7 @@ final class CurlLoop: @unchecked Sendable {
             // Never turned off, not even by a flag.
             (CURLOPT_SSL_VERIFYPEER, 1),
             (CURLOPT_SSL_VERIFYHOST, 2),
-            (CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS.rawValue)),
+            (CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS),
             // A second request to a host waits for the first connection to say whether it
             // multiplexes (HTTP/2) instead of opening another.
             (CURLOPT_PIPEWAIT, 1),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Gives every request to a host whose provider names a CA bundle (`ca_file:`, or the pod's
 /// service-account CA) that bundle, so the transport trusts it for that host only, instead of it
 /// having to be installed system-wide. Hosts without one keep the system store.

@@ -40,14 +40,21 @@ final class LoopbackHTTPServer: Sendable {
     /// Connections accepted so far: fewer than requests when the client reuses them.
     var connections: Int { state.withLock { $0.connections } }
 
+    /// Under the lock, so that a descriptor closed and reused by another server is never shut here.
     func stop() {
-        let descriptors = state.withLock { state in
+        state.withLock { state in
             state.stopped = true
-            return state.descriptors
+            for descriptor in state.descriptors { shutdown(descriptor, Int32(SHUT_RDWR)) }
         }
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-        for descriptor in descriptors { shutdown(descriptor, Int32(SHUT_RDWR)) }
+        Glibc.close(listener)
+    }
+
+    private func close(connection descriptor: Int32, reset: Bool = false) {
+        state.withLock { state in
+            state.descriptors.removeAll { $0 == descriptor }
+            if reset { LoopbackSocket.reset(descriptor) } else { Glibc.close(descriptor) }
+        }
     }
 
     private func acceptLoop() {
@@ -60,7 +67,7 @@ final class LoopbackHTTPServer: Sendable {
                 return state.stopped
             }
             if stopped {
-                close(descriptor)
+                Glibc.close(descriptor)
                 return
             }
             let thread = Thread { [self] in serve(descriptor) }
@@ -93,12 +100,12 @@ final class LoopbackHTTPServer: Sendable {
                 _ = LoopbackSocket.write(descriptor, Array(head.utf8) + [UInt8](repeating: 0x61, count: sent))
                 // Let the head and the first bytes reach the client before the reset discards them.
                 usleep(50_000)
-                LoopbackSocket.reset(descriptor)
+                close(connection: descriptor, reset: true)
                 return
             case .hang:
                 while reader.read(count: 1) != nil {}
             }
         }
-        close(descriptor)
+        close(connection: descriptor)
     }
 }

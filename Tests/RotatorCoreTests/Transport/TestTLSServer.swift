@@ -56,12 +56,14 @@ final class TestTLSServer: Sendable {
             }
             usleep(50_000)
         }
-        server.terminate()
+        kill(server.processIdentifier, SIGKILL)
         throw LoopbackSocket.Failure(call: "openssl s_server on port \(port)")
     }
 
     func stop() {
-        server.terminate()
+        // s_server started from the test process does not end on SIGTERM (the signal is blocked
+        // in what it inherits), so it is killed.
+        kill(server.processIdentifier, SIGKILL)
         server.waitUntilExit()
         try? FileManager.default.removeItem(atPath: directory)
     }
