@@ -68,12 +68,13 @@ struct BenchmarkMain {
             await world.stop()
             throw error
         }
+        // Read before `stop` removes the world's directory.
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         await world.stop()
         guard measured.exitCode == 0, measured.stdout.contains("\(rotations) rotated") else {
             throw BenchmarkError("the run under callgrind did not rotate all \(rotations) (exit \(measured.exitCode))")
         }
         // callgrind writes `summary: <Ir>` (or `totals:` in older versions) at the end of its file.
-        let text = try String(contentsOfFile: output, encoding: .utf8)
         guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("summary:") || $0.hasPrefix("totals:") }),
             let total = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
         else {

@@ -161,9 +161,6 @@ final class CurlLoop: @unchecked Sendable {
             (CURLOPT_SSL_VERIFYPEER, 1),
             (CURLOPT_SSL_VERIFYHOST, 2),
             (CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS),
-            // A second request to a host waits for the first connection to say whether it
-            // multiplexes (HTTP/2) instead of opening another.
-            (CURLOPT_PIPEWAIT, 1),
             (CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout)),
             (CURLOPT_SUPPRESS_CONNECT_HEADERS, 1),
         ]
