@@ -35,52 +35,9 @@ struct BenchmarkMain {
             let large = try await measureRun(rotator, rotations: options.rssRotations, concurrency: options.concurrency, latency: latency, options: options)
             BenchmarkReport.printRun("\(options.rssRotations) rotations, concurrency \(options.concurrency)", large)
         }
-        if options.callgrindRotations > 0 {
-            for binary in [options.baselinePath, rotator].compactMap({ $0 }) {
-                let instructions = try await countInstructions(binary, rotations: options.callgrindRotations, latency: latency, options: options)
-                print(String(format: "instructions / rotation (callgrind, %d rotations, %@): %.2f M", options.callgrindRotations, binary, instructions / 1e6))
-            }
-            print("")
-        }
         if options.largePlanRotations > 0 {
             try await measureLargePlan(rotator, rotations: options.largePlanRotations, latency: latency, options: options)
         }
-    }
-
-    /// Instructions the rotator executes per rotation, from `valgrind --tool=callgrind`: unlike CPU
-    /// time, the same for the same binary and inputs whatever else the machine is doing, so two
-    /// commits compare by it. Includes the process's start-up and the run's one token list.
-    static func countInstructions(_ rotator: String, rotations: Int, latency: Duration, options: BenchmarkOptions) async throws -> Double {
-        guard let valgrind = ["/usr/bin/valgrind", "/usr/local/bin/valgrind"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
-            throw BenchmarkError("--callgrind needs valgrind (Debian: apt-get install valgrind); --callgrind 0 skips it")
-        }
-        let world = try BenchmarkWorld(rotations: rotations, targets: options.targets, concurrency: options.concurrency, options: options)
-        try await world.start(latency: latency)
-        try world.writePlan()
-        let output = world.directory + "/callgrind.out"
-        let measured: ChildProcess.Measurement
-        do {
-            measured = try ChildProcess.run(
-                valgrind, ["--tool=callgrind", "--callgrind-out-file=\(output)", rotator, "run", "--config", world.planPath, "--log-format", "json"],
-                environment: world.environment, directory: world.directory
-            )
-        } catch {
-            await world.stop()
-            throw error
-        }
-        // Read before `stop` removes the world's directory.
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        await world.stop()
-        guard measured.exitCode == 0, measured.stdout.contains("\(rotations) rotated") else {
-            throw BenchmarkError("the run under callgrind did not rotate all \(rotations) (exit \(measured.exitCode))")
-        }
-        // callgrind writes `summary: <Ir>` (or `totals:` in older versions) at the end of its file.
-        guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("summary:") || $0.hasPrefix("totals:") }),
-            let total = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
-        else {
-            throw BenchmarkError("no instruction total in \(output)")
-        }
-        return total / Double(rotations)
     }
 
     /// One `run` in a fresh world; returns what it measured and what the ideal was.

@@ -38,10 +38,9 @@ public struct RotatorEnvironment: Sendable {
     /// policy, and the shutdown flag the signal handler sets.
     public static func live(logger: Logger, stateDirectory: String?, shouldStop: @escaping @Sendable () -> Bool) -> RotatorEnvironment {
         let variables = ProcessInfo.processInfo.environment
-        let transport: any HTTPTransport = variables["ENVSHED_ROTATOR_TRANSPORT"] == "urlsession" ? URLSessionTransport() : CurlTransport(environment: variables)
         return RotatorEnvironment(
             variables: variables,
-            transport: transport, logger: logger,
+            transport: CurlTransport(environment: variables), logger: logger,
             stateDirectory: stateDirectory, shouldStop: shouldStop
         )
     }
