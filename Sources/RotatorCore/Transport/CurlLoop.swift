@@ -194,7 +194,10 @@ final class CurlLoop: @unchecked Sendable {
             let body = request.body ?? Data()
             var code = ccurl_easy_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
             guard code == CURLE_OK else { return code }
-            code = body.withUnsafeBytes { ccurl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, $0.baseAddress ?? UnsafeRawPointer(transfer.errorBuffer)) }
+            // libcurl copies the body; an empty one still needs a pointer, or it would read stdin.
+            code = body.isEmpty
+                ? "".withCString { ccurl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, $0) }
+                : body.withUnsafeBytes { ccurl_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) }
             guard code == CURLE_OK else { return code }
         }
 
