@@ -23,6 +23,9 @@ struct ProviderCAFileTests {
             api_url: https://gitlab.internal:8443/api/v4
             token: env:GITLAB_TOKEN
             ca_file: /etc/ca/gitlab.crt
+          kubernetes:
+            api_url: https://k8s.internal:6443
+            ca_file: KUBERNETES_CA
         rotations:
           - id: api
             purpose: deploy
@@ -34,9 +37,13 @@ struct ProviderCAFileTests {
 
         """
 
-    @Test("each provider's requests carry its own ca_file; an unrelated host keeps the system store")
+    @Test("each provider's requests carry its own ca_file, Kubernetes' included; an unrelated host keeps the system store")
     func wiring() async throws {
-        let plan = try PlanLoader.parse(Self.plan, file: "plan.yaml")
+        // Kubernetes' CA is read when the endpoint is resolved, so it must exist.
+        let kubernetesCA = FileManager.default.temporaryDirectory.appendingPathComponent("k8s-ca-\(UUID().uuidString.prefix(8)).crt").path
+        try "-----BEGIN CERTIFICATE-----\nMIIBdummy\n-----END CERTIFICATE-----\n".write(toFile: kubernetesCA, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: kubernetesCA) }
+        let plan = try PlanLoader.parse(Self.plan.replacingOccurrences(of: "KUBERNETES_CA", with: kubernetesCA), file: "plan.yaml")
         #expect(plan.envshed.caFile == "/etc/ca/envshed.crt")
         #expect(plan.github?.caFile == "/etc/ca/github.crt")
         #expect(plan.gitlab?.caFile == "/etc/ca/gitlab.crt")
@@ -47,7 +54,7 @@ struct ProviderCAFileTests {
         let transport = rotator.transport(for: plan)
         let addresses = [
             "https://envshed.internal/api/v1/x", "https://github.internal/api/v3/x", "https://gitlab.internal:8443/api/v4/x",
-            "https://hooks.slack.com/x",
+            "https://k8s.internal:6443/api/v1/x", "https://hooks.slack.com/x",
         ]
         for address in addresses {
             _ = try await transport.send(HTTPRequest(method: "GET", url: URL(string: address)!))
@@ -56,7 +63,8 @@ struct ProviderCAFileTests {
         #expect(seen[addresses[0]] == .some("/etc/ca/envshed.crt"))
         #expect(seen[addresses[1]] == .some("/etc/ca/github.crt"))
         #expect(seen[addresses[2]] == .some("/etc/ca/gitlab.crt"))
-        #expect(seen[addresses[3]] == .some(nil))
+        #expect(seen[addresses[3]] == .some(kubernetesCA))
+        #expect(seen[addresses[4]] == .some(nil))
     }
 
     @Test("a relative ca_file is refused with where it is")
