@@ -183,6 +183,26 @@ struct CurlTransportTests {
         #expect(proxy.requested.count == 1)
     }
 
+    @Test(
+        "HTTP/2 where the server offers it: an HTTP/2-only server (nghttpd) answers 64 requests at once",
+        .enabled(if: TestTLSServer.nghttpdAvailable || requireTools)
+    )
+    func http2() async throws {
+        let server = try TestTLSServer(http2Only: true)
+        defer { server.stop() }
+        let transport = CurlTransport(environment: [:])
+        var request = HTTPRequest(method: "GET", url: url(server.port, "/index.txt", host: "localhost", scheme: "https"), timeout: .seconds(10))
+        request.caFile = server.caFile
+        let trusted = request
+        let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<64 {
+                group.addTask { String(decoding: try await transport.send(trusted).body, as: UTF8.self) }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(bodies == Array(repeating: "hello over h2\n", count: 64))
+    }
+
     @Test("proxy variables: https_proxy before HTTPS_PROXY, http_proxy lower-case only, no_proxy before NO_PROXY")
     func proxyVariables() {
         let both = ProxySettings(environment: ["https_proxy": "http://lower:1", "HTTPS_PROXY": "http://upper:1", "NO_PROXY": ".corp"])

@@ -4,8 +4,9 @@ import Foundation
 import Glibc
 #endif
 
-/// A private CA and an HTTPS server on loopback whose certificate it signed for `localhost` only,
-/// both from the `openssl` command line (`openssl s_server -www` answers every GET with 200).
+/// A private CA and an HTTPS server on loopback whose certificate it signed for `localhost` only:
+/// `openssl s_server -www`, which answers every GET with 200 over HTTP/1, or `nghttpd`, which
+/// speaks HTTP/2 only (negotiated by ALPN) and serves `/index.txt`.
 final class TestTLSServer: Sendable {
     let directory: String
     let port: UInt16
@@ -14,8 +15,10 @@ final class TestTLSServer: Sendable {
     private let server: Process
 
     static var opensslAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
+    static var nghttpdAvailable: Bool { opensslAvailable && FileManager.default.isExecutableFile(atPath: nghttpd) }
+    static let nghttpd = "/usr/sbin/nghttpd"
 
-    init() throws {
+    init(http2Only: Bool = false) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let commands = [
@@ -43,8 +46,15 @@ final class TestTLSServer: Sendable {
         close(probe)
         self.port = port
         server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", "server.crt", "-key", "server.key", "-www", "-quiet"]
+        if http2Only {
+            try FileManager.default.createDirectory(atPath: directory + "/www", withIntermediateDirectories: true)
+            try "hello over h2\n".write(toFile: directory + "/www/index.txt", atomically: true, encoding: .utf8)
+            server.executableURL = URL(fileURLWithPath: Self.nghttpd)
+            server.arguments = ["--address=127.0.0.1", "-d", "www", "\(port)", "server.key", "server.crt"]
+        } else {
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            server.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", "server.crt", "-key", "server.key", "-www", "-quiet"]
+        }
         server.currentDirectoryURL = URL(fileURLWithPath: directory)
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
@@ -61,7 +71,7 @@ final class TestTLSServer: Sendable {
     }
 
     func stop() {
-        // s_server started from the test process does not end on SIGTERM (the signal is blocked
+        // A server started from the test process does not end on SIGTERM (the signal is blocked
         // in what it inherits), so it is killed.
         kill(server.processIdentifier, SIGKILL)
         server.waitUntilExit()
