@@ -23,6 +23,12 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        // libcurl from the system (Debian: libcurl4-openssl-dev): the HTTP client under `CurlTransport`.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         // The command line: parses arguments and hands off to RotatorCore. The only ArgumentParser importer.
         .executableTarget(
             name: "EnvshedRotatorCLI",
@@ -38,6 +44,7 @@ let package = Package(
         .target(
             name: "RotatorCore",
             dependencies: [
+                "CCurl",
                 "CSodium",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -21,6 +21,10 @@ struct BenchmarkMain {
         print("envshed-rotator benchmark — binary \(rotator)")
         print("\(options.rotations) rotations × \(options.targets) targets (GitHub and GitLab), \(options.latencyMilliseconds) ms per request, per-host budget \(options.maxConcurrent) in flight / \(options.writesPerMinute) writes per minute\n")
 
+        if let baseline = options.baselinePath {
+            let figures = try await measureRun(baseline, rotations: options.rotations, concurrency: options.concurrency, latency: latency, options: options)
+            BenchmarkReport.printRun("baseline \(baseline), concurrency \(options.concurrency)", figures)
+        }
         let concurrent = try await measureRun(rotator, rotations: options.rotations, concurrency: options.concurrency, latency: latency, options: options)
         let sequential = try await measureRun(rotator, rotations: options.rotations, concurrency: 1, latency: latency, options: options)
         BenchmarkReport.printRun("concurrency \(options.concurrency)", concurrent)

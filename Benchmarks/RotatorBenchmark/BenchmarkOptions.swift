@@ -1,5 +1,6 @@
 /// `envshed-rotator-bench [--rotations N] [--targets T] [--latency-ms MS] [--concurrency C]
-/// [--max-concurrent M] [--writes-per-minute W] [--rss-rotations N] [--large-plan N] [--quick]`
+/// [--max-concurrent M] [--writes-per-minute W] [--rss-rotations N] [--large-plan N] [--rotator PATH]
+/// [--baseline PATH]`
 struct BenchmarkOptions {
     var rotations = 200
     var targets = 3
@@ -11,14 +12,17 @@ struct BenchmarkOptions {
     var rssRotations = 1_000
     var largePlanRotations = 5_000
     var rotatorPath: String?
+    /// Another build (an earlier commit, another transport) measured in the same run, for a before/after.
+    var baselinePath: String?
 
     static let usage = """
         usage: envshed-rotator-bench [--rotations N] [--targets T] [--latency-ms MS] [--concurrency C]
                                      [--max-concurrent M] [--writes-per-minute W] [--rss-rotations N]
-                                     [--large-plan N] [--rotator PATH]
+                                     [--large-plan N] [--rotator PATH] [--baseline PATH]
         Defaults: 200 rotations x 3 targets (GitHub and GitLab mixed), 20 ms per request, concurrency 16,
         64 requests in flight and 100000 writes/min per host (so latency, not the budget, is the bound),
-        RSS measured at 1000 rotations, validate/plan timed on a 5000-rotation plan.
+        RSS measured at 1000 rotations, validate/plan timed on a 5000-rotation plan. --baseline
+        measures a second binary (another commit's build) the same way in the same run.
         Run it with scripts/bench (release build).
         """
 
@@ -41,6 +45,7 @@ struct BenchmarkOptions {
             case "--rss-rotations": rssRotations = try value(flag)
             case "--large-plan": largePlanRotations = try value(flag)
             case "--rotator": rotatorPath = remaining.popFirst()
+            case "--baseline": baselinePath = remaining.popFirst()
             case "-h", "--help": throw BenchmarkError(Self.usage)
             default: throw BenchmarkError("unknown option \(flag)\n\(Self.usage)")
             }

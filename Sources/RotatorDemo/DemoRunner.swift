@@ -48,7 +48,7 @@ public struct DemoRunner: Sendable {
                     "ENVSHED_TOKEN": world.envshedAdminToken, "GITLAB_TOKEN": world.gitlabToken, "KUBE_TOKEN": world.kubernetesToken,
                     "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                 ],
-                transport: URLSessionTransport(), logger: logger, stateDirectory: directory + "/state"
+                transport: CurlTransport(), logger: logger, stateDirectory: directory + "/state"
             )
             let rotator = Rotator(environment: environment, planPath: planPath)
 

@@ -42,25 +42,36 @@ public struct Rotator: Sendable {
     }
 
     /// The network as this plan may use it: per-host budgets (concurrency, write pacing) shared by
-    /// every rotation, under bounded retries that pause a host when it asks.
+    /// every rotation, under bounded retries that pause a host when it asks; each provider's
+    /// `ca_file:` trusted for its host.
     func transport(for plan: Plan) -> any HTTPTransport {
         var budgets: [String: HostBudget] = [:]
-        func add(_ url: URL?, _ budget: HostBudget) {
+        var caFiles: [String: String] = [:]
+        func add(_ url: URL?, _ budget: HostBudget, caFile: String?) {
             guard let url else { return }
-            budgets[BudgetedTransport.key(url.host, url.port)] = budgets[BudgetedTransport.key(url.host, url.port)] ?? budget
+            let key = BudgetedTransport.key(url.host, url.port)
+            budgets[key] = budgets[key] ?? budget
+            if let caFile { caFiles[key] = caFiles[key] ?? caFile }
         }
-        add(plan.envshed.resolvedAPIURL(environment: environment.variables), HostBudget(maxConcurrent: plan.envshed.maxConcurrent ?? 8, writesPerMinute: nil))
+        let envshed = plan.envshed
+        add(
+            envshed.resolvedAPIURL(environment: environment.variables), HostBudget(maxConcurrent: envshed.maxConcurrent ?? 8, writesPerMinute: nil),
+            caFile: envshed.caFile
+        )
         if let github = plan.github {
-            add(github.apiURL, HostBudget(maxConcurrent: github.maxConcurrent ?? 8, writesPerMinute: github.writesPerMinute ?? 60))
+            add(github.apiURL, HostBudget(maxConcurrent: github.maxConcurrent ?? 8, writesPerMinute: github.writesPerMinute ?? 60), caFile: github.caFile)
         }
         if let gitlab = plan.gitlab {
-            add(gitlab.apiURL, HostBudget(maxConcurrent: gitlab.maxConcurrent ?? 8, writesPerMinute: gitlab.writesPerMinute ?? 300))
+            add(gitlab.apiURL, HostBudget(maxConcurrent: gitlab.maxConcurrent ?? 8, writesPerMinute: gitlab.writesPerMinute ?? 300), caFile: gitlab.caFile)
         }
         if let kubernetes = plan.kubernetes, let endpoint = try? KubernetesEndpoint.resolve(kubernetes, environment: environment.variables) {
-            add(endpoint.apiURL, HostBudget(maxConcurrent: kubernetes.maxConcurrent ?? 16, writesPerMinute: kubernetes.writesPerMinute))
+            add(
+                endpoint.apiURL, HostBudget(maxConcurrent: kubernetes.maxConcurrent ?? 16, writesPerMinute: kubernetes.writesPerMinute),
+                caFile: endpoint.caFile
+            )
         }
         return RetryingTransport(
-            BudgetedTransport(environment.transport, budgets: budgets, sleep: environment.sleep),
+            BudgetedTransport(TrustingTransport(environment.transport, caFiles: caFiles), budgets: budgets, sleep: environment.sleep),
             policy: environment.retryPolicy, logger: logger, now: environment.now, sleep: environment.sleep
         )
     }

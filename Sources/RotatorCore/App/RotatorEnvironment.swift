@@ -34,12 +34,13 @@ public struct RotatorEnvironment: Sendable {
         self.shouldStop = shouldStop
     }
 
-    /// The production environment: this process's variables, URLSession, the standard retry
+    /// The production environment: this process's variables, libcurl, the standard retry
     /// policy, and the shutdown flag the signal handler sets.
     public static func live(logger: Logger, stateDirectory: String?, shouldStop: @escaping @Sendable () -> Bool) -> RotatorEnvironment {
-        RotatorEnvironment(
-            variables: ProcessInfo.processInfo.environment,
-            transport: URLSessionTransport(), logger: logger,
+        let variables = ProcessInfo.processInfo.environment
+        return RotatorEnvironment(
+            variables: variables,
+            transport: CurlTransport(environment: variables), logger: logger,
             stateDirectory: stateDirectory, shouldStop: shouldStop
         )
     }

@@ -41,6 +41,9 @@ public struct EnvshedSettings: Sendable {
     public var token: CredentialReference
     /// Requests in flight to Envshed at once (`envshed.max_concurrent`, default 8).
     public var maxConcurrent: Int?
+    /// A PEM bundle of the CAs that may sign this provider's certificate, trusted for its host
+    /// instead of the system store (`ca_file:`, an absolute path). nil: the system store.
+    public var caFile: String? = nil
 
     /// The plan's `api_url`, else `$ENVSHED_API_URL` (https, or http to loopback only, like the
     /// plan's), else the default. Nil when the variable is not a usable URL.
@@ -80,6 +83,9 @@ public struct GitHubSettings: Sendable {
     public var authentication: Authentication
     public var maxConcurrent: Int?
     public var writesPerMinute: Int?
+    /// A PEM bundle of the CAs that may sign this provider's certificate, trusted for its host
+    /// instead of the system store (`ca_file:`, an absolute path). nil: the system store.
+    public var caFile: String? = nil
 }
 
 /// `providers.github.app: { id: 12345, installation_id: 678, private_key: file:/etc/envshed-rotator/app.pem }`.
@@ -115,6 +121,9 @@ public struct GitLabSettings: Sendable {
     public var authentication: Authentication
     public var maxConcurrent: Int?
     public var writesPerMinute: Int?
+    /// A PEM bundle of the CAs that may sign this provider's certificate, trusted for its host
+    /// instead of the system store (`ca_file:`, an absolute path). nil: the system store.
+    public var caFile: String? = nil
 }
 
 /// `providers.kubernetes`: every key optional; in-cluster defaults fill what is left out.

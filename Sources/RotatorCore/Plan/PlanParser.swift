@@ -73,13 +73,14 @@ struct PlanParser {
     // MARK: - Sections
 
     private mutating func parseEnvshed(_ node: Node) -> EnvshedSettings? {
-        guard let fields = reader.mapping(node, path: "envshed", allowed: ["api_url", "org", "token", "max_concurrent"]) else { return nil }
+        guard let fields = reader.mapping(node, path: "envshed", allowed: ["api_url", "org", "token", "ca_file", "max_concurrent"]) else { return nil }
         let apiURL = url(fields, "api_url")
         let org = reader.string(fields, "org", required: true)
         let token = credential(fields, "token", required: true)
-        let maxConcurrent = positive(fields, "max_concurrent", maximum: URLSessionTransport.connectionsPerHost)
+        let maxConcurrent = positive(fields, "max_concurrent", maximum: CurlTransport.connectionsPerHost)
+        let caFile = caFile(fields, "envshed")
         guard let org, let token else { return nil }
-        return EnvshedSettings(apiURL: apiURL, org: org, token: token, maxConcurrent: maxConcurrent)
+        return EnvshedSettings(apiURL: apiURL, org: org, token: token, maxConcurrent: maxConcurrent, caFile: caFile)
     }
 
     /// The `providers:` entries, each parsed on its own; `declared` says which were written at all,
@@ -104,10 +105,10 @@ struct PlanParser {
     }
 
     private mutating func parseGitHubProvider(_ node: Node) -> GitHubSettings? {
-        let allowed = ["api_url", "token", "app", "max_concurrent", "writes_per_minute"]
+        let allowed = ["api_url", "token", "app", "ca_file", "max_concurrent", "writes_per_minute"]
         guard let github = reader.mapping(node, path: "providers.github", allowed: allowed) else { return nil }
         let apiURL = url(github, "api_url") ?? URL(string: GitHubSettings.defaultAPIURL)
-        let maxConcurrent = positive(github, "max_concurrent", maximum: URLSessionTransport.connectionsPerHost)
+        let maxConcurrent = positive(github, "max_concurrent", maximum: CurlTransport.connectionsPerHost)
         let writesPerMinute = positive(github, "writes_per_minute")
         var authentication: GitHubSettings.Authentication?
         switch (github.has("token"), github.node("app")) {
@@ -120,8 +121,11 @@ struct PlanParser {
         case (false, nil):
             reader.error(node, "providers.github: needs token (a personal access token) or app (a GitHub App installation)")
         }
+        let caFile = caFile(github, "providers.github")
         guard let apiURL, let authentication else { return nil }
-        return GitHubSettings(apiURL: apiURL, authentication: authentication, maxConcurrent: maxConcurrent, writesPerMinute: writesPerMinute)
+        return GitHubSettings(
+            apiURL: apiURL, authentication: authentication, maxConcurrent: maxConcurrent, writesPerMinute: writesPerMinute, caFile: caFile
+        )
     }
 
     private mutating func parseGitHubApp(_ node: Node) -> GitHubAppSettings? {
@@ -139,17 +143,28 @@ struct PlanParser {
     }
 
     private mutating func parseGitLabProvider(_ node: Node) -> GitLabSettings? {
-        let allowed = ["api_url", "token", "auth", "max_concurrent", "writes_per_minute"]
+        let allowed = ["api_url", "token", "auth", "ca_file", "max_concurrent", "writes_per_minute"]
         guard let gitlab = reader.mapping(node, path: "providers.gitlab", allowed: allowed) else { return nil }
         let apiURL = url(gitlab, "api_url") ?? URL(string: GitLabSettings.defaultAPIURL)
         let token = credential(gitlab, "token", required: true)
         let authentication = enumValue(gitlab, "auth", GitLabSettings.Authentication.self, required: false) ?? .privateToken
-        let maxConcurrent = positive(gitlab, "max_concurrent", maximum: URLSessionTransport.connectionsPerHost)
+        let maxConcurrent = positive(gitlab, "max_concurrent", maximum: CurlTransport.connectionsPerHost)
         let writesPerMinute = positive(gitlab, "writes_per_minute")
+        let caFile = caFile(gitlab, "providers.gitlab")
         guard let apiURL, let token else { return nil }
         return GitLabSettings(
-            apiURL: apiURL, token: token, authentication: authentication, maxConcurrent: maxConcurrent, writesPerMinute: writesPerMinute
+            apiURL: apiURL, token: token, authentication: authentication, maxConcurrent: maxConcurrent, writesPerMinute: writesPerMinute,
+            caFile: caFile
         )
+    }
+
+    /// `ca_file:` of a provider entry: an absolute path, as the service's working directory is not the operator's.
+    private mutating func caFile(_ fields: Fields, _ path: String) -> String? {
+        let caFile = reader.string(fields, "ca_file")
+        if let caFile, !caFile.hasPrefix("/"), let caNode = fields.node("ca_file") {
+            reader.error(caNode, "\(path).ca_file: expected an absolute path, got '\(caFile)'")
+        }
+        return caFile
     }
 
     private mutating func parseKubernetesProvider(_ node: Node) -> KubernetesSettings? {
@@ -157,11 +172,8 @@ struct PlanParser {
         guard let kubernetes = reader.mapping(node, path: "providers.kubernetes", allowed: allowed) else { return nil }
         let apiURL = url(kubernetes, "api_url")
         let token = credential(kubernetes, "token", required: false)
-        let caFile = reader.string(kubernetes, "ca_file")
-        if let caFile, !caFile.hasPrefix("/"), let caNode = kubernetes.node("ca_file") {
-            reader.error(caNode, "providers.kubernetes.ca_file: expected an absolute path, got '\(caFile)'")
-        }
-        let maxConcurrent = positive(kubernetes, "max_concurrent", maximum: URLSessionTransport.connectionsPerHost)
+        let caFile = caFile(kubernetes, "providers.kubernetes")
+        let maxConcurrent = positive(kubernetes, "max_concurrent", maximum: CurlTransport.connectionsPerHost)
         let writesPerMinute = positive(kubernetes, "writes_per_minute")
         if kubernetes.has("api_url") && apiURL == nil { return nil }
         if kubernetes.has("token") && token == nil { return nil }

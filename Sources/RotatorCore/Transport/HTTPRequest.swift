@@ -15,6 +15,9 @@ public struct HTTPRequest: Sendable {
     /// What logs and errors show instead of method, host and path, for a URL that is itself a
     /// secret (a Slack incoming webhook).
     public var displayName: String? = nil
+    /// The PEM bundle of the CAs that may sign this server's certificate, instead of the system
+    /// store: a provider's `ca_file:`, or the pod's service-account CA. Set by `TrustingTransport`.
+    public var caFile: String? = nil
 
     public init(
         method: String, url: URL, headers: [String: String] = [:], body: Data? = nil, timeout: Duration = .seconds(30),

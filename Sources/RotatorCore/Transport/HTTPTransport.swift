@@ -1,4 +1,4 @@
-/// The one seam between the clients and the network. Production uses `URLSessionTransport`;
+/// The one seam between the clients and the network. Production uses `CurlTransport`;
 /// tests drive the same clients against loopback emulators through the same transport.
 public protocol HTTPTransport: Sendable {
     /// Sends the request and returns the answer, whatever its status.

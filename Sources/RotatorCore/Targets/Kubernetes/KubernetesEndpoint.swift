@@ -4,35 +4,33 @@ import Foundation
 /// in-cluster defaults: `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`, the pod's
 /// service-account token and CA under `/var/run/secrets/kubernetes.io/serviceaccount/`.
 ///
-/// About the CA: `URLSession` on Linux (FoundationNetworking over libcurl) cannot take a CA per
-/// session or request; it trusts the system store (`/etc/ssl/certs/ca-certificates.crt`) only.
-/// So a `ca_file` is not silently ignored and TLS verification is never turned off: `resolve`
-/// checks that every certificate in it is already in the system store, and refuses to start
-/// otherwise, saying how to install it. A local `kubectl proxy` (`api_url: http://127.0.0.1:8001`)
-/// needs no CA and no token.
+/// About the CA: the API server's certificate is checked against `ca_file`, else the pod's
+/// service-account `ca.crt`, for this host only (`TrustingTransport`); nothing needs installing
+/// system-wide. A local `kubectl proxy` (`api_url: http://127.0.0.1:8001`) needs no CA and no token.
 public struct KubernetesEndpoint: Sendable {
     public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
-    public static let systemCABundle = "/etc/ssl/certs/ca-certificates.crt"
 
     public var apiURL: URL
     public var token: Secret?
     /// How errors name the token: `providers.kubernetes.token` or the service-account file.
     public var credentialName: String
+    /// The CA bundle the API server's certificate must chain to; nil: the system store.
+    public var caFile: String?
 
-    public init(apiURL: URL, token: Secret?, credentialName: String) {
+    public init(apiURL: URL, token: Secret?, credentialName: String, caFile: String? = nil) {
         self.apiURL = apiURL
         self.token = token
         self.credentialName = credentialName
+        self.caFile = caFile
     }
 
     /// - Parameters:
     ///   - environment: the process environment (`KUBERNETES_SERVICE_HOST`, credentials).
     ///   - serviceAccountDirectory: where the pod's token and CA are (tests point it elsewhere).
-    ///   - systemCABundle: the store URLSession trusts.
     /// - Throws: `KubernetesEndpointError` saying which setting is missing or unusable.
     public static func resolve(
         _ settings: KubernetesSettings, environment: [String: String],
-        serviceAccountDirectory: String = serviceAccountDirectory, systemCABundle: String = systemCABundle
+        serviceAccountDirectory: String = serviceAccountDirectory
     ) throws(KubernetesEndpointError) -> KubernetesEndpoint {
         let apiURL: URL
         if let configured = settings.apiURL {
@@ -69,30 +67,25 @@ public struct KubernetesEndpoint: Sendable {
             }
         }
 
+        var trustedCAFile: String?
         if apiURL.scheme == "https" {
             let caFile = settings.caFile ?? serviceAccountDirectory + "/ca.crt"
             let explicit = settings.caFile != nil
             if explicit || FileManager.default.fileExists(atPath: caFile) {
-                try checkTrusted(caFile: caFile, systemCABundle: systemCABundle, setting: explicit ? "providers.kubernetes.ca_file" : "the service-account CA")
+                try checkReadable(caFile: caFile, setting: explicit ? "providers.kubernetes.ca_file" : "the service-account CA")
+                trustedCAFile = caFile
             }
         }
-        return KubernetesEndpoint(apiURL: apiURL, token: token, credentialName: credentialName)
+        return KubernetesEndpoint(apiURL: apiURL, token: token, credentialName: credentialName, caFile: trustedCAFile)
     }
 
-    /// Every certificate of `caFile` must be in the system store, the only one URLSession trusts.
-    static func checkTrusted(caFile: String, systemCABundle: String, setting: String) throws(KubernetesEndpointError) {
+    /// A CA bundle that cannot be read would fail every request with a TLS error; say so at the start.
+    static func checkReadable(caFile: String, setting: String) throws(KubernetesEndpointError) {
         guard let data = FileManager.default.contents(atPath: caFile) else {
             throw KubernetesEndpointError(message: "\(setting): cannot read \(caFile)")
         }
-        let wanted = certificates(in: String(decoding: data, as: UTF8.self))
-        guard !wanted.isEmpty else {
+        guard !certificates(in: String(decoding: data, as: UTF8.self)).isEmpty else {
             throw KubernetesEndpointError(message: "\(setting): \(caFile) holds no PEM certificate")
-        }
-        let trusted = FileManager.default.contents(atPath: systemCABundle).map { certificates(in: String(decoding: $0, as: UTF8.self)) } ?? []
-        guard wanted.isSubset(of: trusted) else {
-            throw KubernetesEndpointError(
-                message: "\(setting): \(caFile) is not in the system CA store, and URLSession on Linux cannot trust a CA per connection (TLS verification is never turned off); install it: cp \(caFile) /usr/local/share/ca-certificates/kubernetes.crt && update-ca-certificates — or set api_url to a kubectl proxy on loopback (http://127.0.0.1:8001)"
-            )
         }
     }
 
