@@ -24,7 +24,7 @@ struct GitLabTargetCollisionTests {
         let server = try await emulator.start()
         defer { Task { await server.stop() } }
         let client = GitLabClient(
-            transport: URLSessionTransport(), baseURL: server.baseURL.appendingPathComponent("api/v4"), credential: Secret("glpat-collisions"),
+            transport: CurlTransport(), baseURL: server.baseURL.appendingPathComponent("api/v4"), credential: Secret("glpat-collisions"),
             authentication: .privateToken
         )
         try await body(emulator, client)
