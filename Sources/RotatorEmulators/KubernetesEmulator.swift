@@ -34,11 +34,28 @@ public final class KubernetesEmulator: ControllableEmulator {
         }
     }
 
-    /// A Deployment as stored: just what a restart changes.
+    /// A Deployment as stored: what a restart changes, and the rollout it starts. The controller
+    /// is played by the reads: each GET moves the rollout one step (the generation observed, then
+    /// one pod replaced per read), unless the rollout is stalled (pods that never become ready).
     public struct StoredDeployment: Sendable {
         public var templateAnnotations: [String: String]
         public var generation: Int
         public var resourceVersion: Int
+        public var replicas = 2
+        public var observedGeneration = 1
+        public var updatedReplicas = 2
+        public var stalled = false
+
+        /// One step of the Deployment controller, as the next read sees it.
+        mutating func advanceRollout() {
+            guard !stalled else { return }
+            if observedGeneration < generation {
+                observedGeneration = generation
+                updatedReplicas = 0
+            } else if updatedReplicas < replicas {
+                updatedReplicas += 1
+            }
+        }
     }
 
     private struct State {
@@ -85,6 +102,11 @@ public final class KubernetesEmulator: ControllableEmulator {
                 immutable: immutable, resourceVersion: state.resourceVersion
             )
         }
+    }
+
+    /// New pods of `namespace/name` never become ready: a rollout started now never completes.
+    public func stallRollouts(namespace: String, name: String) {
+        state.withLock { $0.deployments["\(namespace)/\(name)"]?.stalled = true }
     }
 
     public func addDeployment(namespace: String, name: String) {
@@ -419,7 +441,11 @@ public final class KubernetesEmulator: ControllableEmulator {
     }
 
     private func readDeployment(namespace: String, name: String) throws(EmulatorRejection) -> JSONResponse {
-        guard let deployment = deployment(namespace: namespace, name: name) else {
+        let read = state.withLock { state -> StoredDeployment? in
+            state.deployments["\(namespace)/\(name)"]?.advanceRollout()
+            return state.deployments["\(namespace)/\(name)"]
+        }
+        guard let deployment = read else {
             throw Self.status(404, reason: "NotFound", "deployments.apps \"\(name)\" not found")
         }
         return JSONResponse(status: 200, json: Self.json(deployment: deployment, namespace: namespace, name: name))
@@ -453,7 +479,19 @@ public final class KubernetesEmulator: ControllableEmulator {
                 "generation": .integer(deployment.generation),
                 "resourceVersion": .string(String(deployment.resourceVersion)),
             ]),
-            "spec": .object(["template": .object(["metadata": .object(["annotations": .object(deployment.templateAnnotations.mapValues(JSONValue.string))])])]),
+            "spec": .object([
+                "replicas": .integer(deployment.replicas),
+                "template": .object(["metadata": .object(["annotations": .object(deployment.templateAnnotations.mapValues(JSONValue.string))])]),
+            ]),
+            // https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#deployment-status
+            // Old pods still count in `replicas` until replaced; new ones are available once ready.
+            "status": .object([
+                "observedGeneration": .integer(deployment.observedGeneration),
+                "replicas": .integer(deployment.replicas),
+                "updatedReplicas": .integer(deployment.updatedReplicas),
+                "availableReplicas": .integer(deployment.stalled ? deployment.replicas - 1 : deployment.replicas),
+                "readyReplicas": .integer(deployment.stalled ? deployment.replicas - 1 : deployment.replicas),
+            ]),
         ])
     }
 

@@ -263,6 +263,7 @@ struct StateDirectoryOwnerTests {
             try FileManager.default.createDirectory(atPath: world.stateDirectory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
             chown(world.stateDirectory, 4242, 4242)
             chmod(world.directory, 0o755)
+            chmod(world.planPath, 0o644)  // the plan holds no secret; the other user must read it
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             process.arguments = ["--reuid=4243", "--regid=4243", "--clear-groups", RotatorProcess.binary.path, "run", "--config", world.planPath]

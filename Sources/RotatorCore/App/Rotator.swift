@@ -142,7 +142,8 @@ public struct Rotator: Sendable {
             }
         }
         return TargetFactory(
-            github: github, gitlab: gitlab, kubernetes: kubernetes, commandSearchPath: variables["PATH"], now: environment.now
+            github: github, gitlab: gitlab, kubernetes: kubernetes, commandSearchPath: variables["PATH"], now: environment.now,
+            sleep: environment.sleep
         )
     }
 

@@ -8,15 +8,19 @@ public struct TargetFactory: Sendable {
     let kubernetes: KubernetesClient?
     private let commands: CommandRunner
     private let now: @Sendable () -> Date
+    private let sleep: @Sendable (Duration) async throws -> Void
 
     /// - Parameters:
     ///   - github, gitlab, kubernetes: a client for each provider the selected rotations write to.
     ///   - commandSearchPath: where file targets' `then:` programs are looked up (`$PATH`).
     ///   - now: the clock of time-stamped writes (the Deployment restart annotation).
+    ///   - sleep: the wait between reads of a rolling Deployment.
     public init(
         github: GitHubClient?, gitlab: GitLabClient? = nil, kubernetes: KubernetesClient? = nil,
-        commandSearchPath: String? = nil, now: @escaping @Sendable () -> Date = { Date() }
+        commandSearchPath: String? = nil, now: @escaping @Sendable () -> Date = { Date() },
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
+        self.sleep = sleep
         self.github = github
         self.gitlab = gitlab
         self.kubernetes = kubernetes
@@ -37,7 +41,7 @@ public struct TargetFactory: Sendable {
             return GitLabVariableTarget(target: target, variable: variable, client: gitlab)
         case .kubernetesSecret(let secret):
             guard let kubernetes else { throw missing(target) }
-            return KubernetesSecretTarget(target: target, secret: secret, client: kubernetes, now: now)
+            return KubernetesSecretTarget(target: target, secret: secret, client: kubernetes, now: now, sleep: sleep)
         case .file(let destination):
             return FileSecretTarget(target: target, destination: destination, runner: commands)
         }

@@ -6,22 +6,36 @@ import Logging
 /// them, stay as they are, and a missing Secret is created. Values go in `data` (base64), never
 /// `stringData` (which apply does not prune). With `restart:`, the Deployment's pod template gets
 /// `kubectl.kubernetes.io/restartedAt`, as `kubectl rollout restart` does, so pods that read the
-/// token from an environment variable restart with it. Verified by reading `data.<key>` back.
+/// token from an environment variable restart with it. Verified by reading `data.<key>` back and,
+/// with `restart:`, by waiting (up to 10 minutes) for the rollout to complete: until then, old
+/// pods still use the old token, which must not be revoked.
 /// A 409 is retried, at most three attempts in all.
 struct KubernetesSecretTarget: SecretTarget {
     static let maxAttempts = 3
     static let restartAnnotation = "kubectl.kubernetes.io/restartedAt"
 
+    /// How long a restarted Deployment may take to roll out before the target counts as not
+    /// verified (the old token then stays valid), and how often its status is read meanwhile.
+    static let rolloutTimeout: TimeInterval = 600
+    static let rolloutPoll: Duration = .seconds(1)
+
     let target: Target
     let secret: KubernetesSecretKey
     let client: KubernetesClient
     let now: @Sendable () -> Date
+    let sleep: @Sendable (Duration) async throws -> Void
+    let rolloutTimeout: TimeInterval
 
-    init(target: Target, secret: KubernetesSecretKey, client: KubernetesClient, now: @escaping @Sendable () -> Date) {
+    init(
+        target: Target, secret: KubernetesSecretKey, client: KubernetesClient, now: @escaping @Sendable () -> Date,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }, rolloutTimeout: TimeInterval = rolloutTimeout
+    ) {
         self.target = target
         self.secret = secret
         self.client = client
         self.now = now
+        self.sleep = sleep
+        self.rolloutTimeout = rolloutTimeout
     }
 
     private var secretPath: String {
@@ -83,7 +97,69 @@ struct KubernetesSecretTarget: SecretTarget {
         guard SHA256Digest.hex(of: Array(decoded)) == receipt.valueDigest else {
             throw failure(operation, "data.\(secret.key) does not hold the token just written (another writer?)")
         }
+        if let deployment = secret.restartDeployment {
+            try await waitForRollout(deployment, logger: logger)
+        }
         return TargetObservation(updatedAt: nil)
+    }
+
+    /// Pods started before the restart read the old token from their environment until they are
+    /// replaced: the old token may be revoked only once the rollout is complete. The rule is
+    /// `kubectl rollout status`'s: the new generation observed, every replica updated, no old
+    /// replica left, every updated replica available; a rollout past its progress deadline fails.
+    /// https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#deployment-status
+    private func waitForRollout(_ deployment: String, logger: Logger) async throws(TargetError) {
+        let operation = "wait for the rollout of deployment/\(deployment)"
+        let path = "/apis/apps/v1/namespaces/\(URLJoin.segment(secret.namespace))/deployments/\(URLJoin.segment(deployment))"
+        let deadline = now().addingTimeInterval(rolloutTimeout)
+        var waiting = "not read yet"
+        while true {
+            let response = try await client.send("GET", path, target: target, operation: operation, logger: logger)
+            guard response.status == 200 else {
+                throw client.failure(response, target: target, namespace: secret.namespace, resource: "deployments", operation: operation)
+            }
+            guard let object = response.jsonObject() else { throw failure(operation, "the answer is not a JSON object") }
+            switch Self.rollout(object) {
+            case .complete: return
+            case .failed(let reason): throw failure(operation, "the rollout failed: \(HTTPResponse.quote(reason)); the old token stays valid")
+            case .waiting(let reason): waiting = reason
+            }
+            guard now() < deadline else {
+                throw failure(operation, "not complete after \(Int(rolloutTimeout)) s (\(waiting)); pods may still use the old token, which stays valid")
+            }
+            logger.debug("waiting for rollout", metadata: [LogKeys.target: "\(target.label)", "kubernetes.deployment": "\(deployment)", "reason": "\(waiting)"])
+            try? await sleep(Self.rolloutPoll)
+        }
+    }
+
+    enum Rollout: Equatable {
+        case complete
+        case waiting(String)
+        case failed(String)
+    }
+
+    /// Reads a Deployment's rollout state from its `metadata`, `spec` and `status`.
+    static func rollout(_ object: [String: Any]) -> Rollout {
+        let metadata = object["metadata"] as? [String: Any] ?? [:]
+        let spec = object["spec"] as? [String: Any] ?? [:]
+        let status = object["status"] as? [String: Any] ?? [:]
+        func int(_ dictionary: [String: Any], _ key: String) -> Int? { (dictionary[key] as? NSNumber)?.intValue }
+        let generation = int(metadata, "generation") ?? 0
+        guard let observed = int(status, "observedGeneration"), observed >= generation else {
+            return .waiting("the new generation is not observed yet")
+        }
+        let conditions = status["conditions"] as? [[String: Any]] ?? []
+        if conditions.contains(where: { $0["type"] as? String == "Progressing" && $0["reason"] as? String == "ProgressDeadlineExceeded" }) {
+            return .failed("ProgressDeadlineExceeded")
+        }
+        let wanted = int(spec, "replicas") ?? 1
+        let updated = int(status, "updatedReplicas") ?? 0
+        let total = int(status, "replicas") ?? 0
+        let available = int(status, "availableReplicas") ?? 0
+        if updated < wanted { return .waiting("\(updated) of \(wanted) replicas updated") }
+        if total > updated { return .waiting("\(total - updated) old replicas pending termination") }
+        if available < updated { return .waiting("\(available) of \(updated) updated replicas available") }
+        return .complete
     }
 
     /// What `kubectl rollout restart deployment/NAME` sends: a strategic merge patch of the pod
