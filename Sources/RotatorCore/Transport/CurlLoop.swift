@@ -40,21 +40,30 @@ final class CurlLoop: @unchecked Sendable {
         thread.start()
     }
 
+    // The wake-ups are sent under the inbox lock: once the I/O thread has seen `stopping` (under
+    // that lock) it frees the multi handle, which a wake-up sent after the lock would then touch.
+
     func submit(_ transfer: CurlTransfer) {
-        inbox.withLock { $0.submitted.append(transfer) }
-        curl_multi_wakeup(multi)
+        inbox.withLock { inbox in
+            inbox.submitted.append(transfer)
+            curl_multi_wakeup(multi)
+        }
     }
 
     func cancel(_ transfer: CurlTransfer) {
         transfer.isCancelled.withLock { $0 = true }
-        inbox.withLock { $0.cancelled.append(transfer) }
-        curl_multi_wakeup(multi)
+        inbox.withLock { inbox in
+            inbox.cancelled.append(transfer)
+            curl_multi_wakeup(multi)
+        }
     }
 
     /// Ends the thread: transfers still running fail, the handles are freed.
     func stop() {
-        inbox.withLock { $0.stopping = true }
-        curl_multi_wakeup(multi)
+        inbox.withLock { inbox in
+            inbox.stopping = true
+            curl_multi_wakeup(multi)
+        }
     }
 
     // MARK: - The I/O thread
@@ -100,7 +109,12 @@ final class CurlLoop: @unchecked Sendable {
             return
         }
         active[handle] = transfer
-        curl_multi_add_handle(multi, handle)
+        guard curl_multi_add_handle(multi, handle) == CURLM_OK else {
+            active[handle] = nil
+            idleHandles.append(handle)
+            transfer.resume(with: .failure(TransportError.unreachable(request: transfer.request.summary, reason: "libcurl could not start the transfer")))
+            return
+        }
     }
 
     private func abort(_ transfer: CurlTransfer, with error: any Error) {
@@ -164,6 +178,14 @@ final class CurlLoop: @unchecked Sendable {
             (CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout)),
             (CURLOPT_SUPPRESS_CONNECT_HEADERS, 1),
         ]
+        if !request.isIdempotent {
+            // libcurl (before 8.16 and CURLOPT_FORBID_RETRY_ON_REUSE) sends a request again, by
+            // itself, when a reused connection dies before any answer: a POST the server applied
+            // would be applied twice (two tokens created, a variable created twice). A fresh
+            // connection of its own makes such a loss an error the caller sees and settles.
+            options.append((CURLOPT_FRESH_CONNECT, 1))
+            options.append((CURLOPT_FORBID_REUSE, 1))
+        }
         var strings: [(CURLoption, String)] = [
             (CURLOPT_URL, request.url.absoluteString),
             (CURLOPT_PROTOCOLS_STR, "http,https"),
@@ -188,6 +210,12 @@ final class CurlLoop: @unchecked Sendable {
         for (option, value) in strings {
             // libcurl copies string options.
             let code = value.withCString { ccurl_easy_setopt_pointer(handle, option, $0) }
+            guard code == CURLE_OK else { return code }
+        }
+        if request.caFile != nil {
+            // `ca_file` replaces the system store for this host: Debian's libcurl also trusts the
+            // default CA directory (/etc/ssl/certs) unless it is unset.
+            let code = ccurl_easy_setopt_pointer(handle, CURLOPT_CAPATH, nil)
             guard code == CURLE_OK else { return code }
         }
         if request.body != nil || ["POST", "PUT", "PATCH"].contains(request.method) {

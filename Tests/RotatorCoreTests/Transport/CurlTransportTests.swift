@@ -23,7 +23,9 @@ struct CurlTransportTests {
         }
         defer { server.stop() }
         let transport = CurlTransport(environment: [:])
-        let methods = ["GET", "PUT", "POST", "DELETE", "PATCH"]
+        // No POST, and PATCH marked idempotent as the Kubernetes client does: a request that is
+        // not idempotent gets a connection of its own, used once (`postIsSentOnce`).
+        let methods = ["GET", "PUT", "DELETE", "PATCH"]
         let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
             var next = 0
             var mismatches = 0
@@ -35,7 +37,7 @@ struct CurlTransportTests {
                     let body = method == "GET" || method == "DELETE" ? nil : Data("body-\(index)".utf8)
                     let request = HTTPRequest(
                         method: method, url: url(server.port, "/item/\(index)"), headers: ["X-Request-Id": "\(index)", "Content-Type": "text/plain"],
-                        body: body, timeout: .seconds(20)
+                        body: body, timeout: .seconds(20), isIdempotent: true
                     )
                     let response = try await transport.send(request)
                     let expected = "\(method) /item/\(index) " + (body.map { String(decoding: $0, as: UTF8.self) } ?? "")
@@ -54,6 +56,27 @@ struct CurlTransportTests {
         #expect(mismatches == 0)
         // At most one connection per request in flight, kept for the next: never one per request.
         #expect(server.connections <= 64, "opened \(server.connections) connections for 1,000 requests at concurrency 64")
+    }
+
+    @Test("a POST whose connection dies before any answer reaches the server once and fails: libcurl never resends it on its own")
+    func postIsSentOnce() async throws {
+        let posts = Mutex(0)
+        let server = try LoopbackHTTPServer { received in
+            guard received.method == "POST" else { return .respond(status: 200, body: Array("warm".utf8)) }
+            // Applied (counted), then the connection is reset without an answer.
+            return posts.withLock { count in
+                count += 1
+                return count == 1 ? .dropWithoutAnswer : .respond(status: 201)
+            }
+        }
+        defer { server.stop() }
+        let transport = CurlTransport(environment: [:])
+        // A kept-alive connection first: libcurl resends a request whose reused connection dies.
+        _ = try await transport.send(HTTPRequest(method: "GET", url: url(server.port, "/warm")))
+        await #expect(throws: TransportError.self) {
+            try await transport.send(HTTPRequest(method: "POST", url: url(server.port, "/tokens"), body: Data("{}".utf8), timeout: .seconds(10)))
+        }
+        #expect(posts.withLock { $0 } == 1, "the server applied the POST \(posts.withLock { $0 }) times")
     }
 
     @Test("a server that never answers: the request's own deadline ends it, as a timeout")

@@ -23,6 +23,8 @@ final class LoopbackHTTPServer: Sendable {
         case resetMidBody(declared: Int, sent: Int)
         /// Reads the request and never answers.
         case hang
+        /// Reads the request (the service applied it), then resets the connection without a byte.
+        case dropWithoutAnswer
     }
 
     let port: UInt16
@@ -104,6 +106,9 @@ final class LoopbackHTTPServer: Sendable {
                 return
             case .hang:
                 while reader.read(count: 1) != nil {}
+            case .dropWithoutAnswer:
+                close(connection: descriptor, reset: true)
+                return
             }
         }
         close(connection: descriptor)

@@ -8,10 +8,10 @@ struct CommandFailure: Error, CustomStringConvertible, Sendable {
 
     var description: String {
         var text = "`\(command.joined(separator: " "))` \(reason)"
-        let trimmed = stderr.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " ")
-        if !trimmed.isEmpty {
-            let cut = trimmed.count > CommandRunner.stderrLimit ? String(trimmed.prefix(CommandRunner.stderrLimit)) + "…" : trimmed
-            text += "; stderr: \(Redactor.scrub(cut))"
+        // Cut like a service's answer: never inside a word, so no token's start is printed.
+        let quoted = HTTPResponse.quote(stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+        if !quoted.isEmpty {
+            text += "; stderr: \(quoted)"
         }
         return Redactor.scrub(text)
     }

@@ -36,7 +36,7 @@ public struct KubernetesClient: Sendable {
             response = try await transport.send(request)
         } catch {
             let hint = url.scheme == "https"
-                ? "if this is a certificate error: this HTTP client trusts only the system CA store; install the cluster's CA there (update-ca-certificates) or reach the API through kubectl proxy on loopback"
+                ? "if this is a certificate error: set providers.kubernetes.ca_file to the cluster's CA (in a pod, its service account's ca.crt is used), or reach the API through kubectl proxy on loopback"
                 : nil
             throw TargetError(
                 provider: .kubernetes, target: target.label, operation: operation, message: "\(error)", hint: hint, mayHaveWritten: request.isWrite

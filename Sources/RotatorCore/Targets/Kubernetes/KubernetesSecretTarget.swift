@@ -188,8 +188,12 @@ struct KubernetesSecretTarget: SecretTarget {
         operation: String, logger: Logger, _ send: () async throws(TargetError) -> HTTPResponse
     ) async throws(TargetError) -> HTTPResponse {
         var attempt = 1
+        var uncertain = false
         while true {
-            let response = try await send()
+            var response = try await send()
+            // An earlier send that got no answer may have been applied, whatever the last says.
+            uncertain = uncertain || response.followsUncertainAttempt
+            response.followsUncertainAttempt = uncertain
             guard response.status == 409, attempt < Self.maxAttempts else { return response }
             logger.debug("conflict, retrying", metadata: [LogKeys.target: "\(target.label)", "attempt": "\(attempt)", "operation": "\(operation)"])
             try? await Task.sleep(for: .milliseconds(100 * attempt))
