@@ -40,21 +40,23 @@ public struct HTTPResponse: Sendable {
                 while end > 0, isWordByte(bytes[end - 1]) { end -= 1 }
             }
             bytes = Array(bytes[..<end]) + Array(" …".utf8)
-        } else {
-            // The service's own text may stop inside a token (a truncated answer): a last word that
-            // starts like a token is too short for `Redactor` to know, and is dropped.
-            var start = bytes.count
-            while start > 0, isWordByte(bytes[start - 1]) { start -= 1 }
-            let last = bytes[start...]
-            if Redactor.prefixes.contains(where: { last.starts(with: $0.utf8) }) || last.starts(with: Redactor.jwtPrefix.utf8) {
-                bytes = Array(bytes[..<start]) + Array("…".utf8)
-            }
         }
         let line = String(decoding: bytes, as: UTF8.self)
             .replacingOccurrences(of: "\r", with: " ")
             .replacingOccurrences(of: "\n", with: " ")
             .trimmingCharacters(in: .whitespaces)
-        return Redactor.scrub(line)
+        return dropCutToken(Redactor.scrub(line))
+    }
+
+    /// The service's own text may stop inside a token (a truncated answer): a last word that
+    /// still starts like a token after redaction is too short for `Redactor` to know, and goes.
+    private static func dropCutToken(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        var start = bytes.count
+        while start > 0, isWordByte(bytes[start - 1]) { start -= 1 }
+        let last = bytes[start...]
+        guard Redactor.prefixes.contains(where: { last.starts(with: $0.utf8) }) || last.starts(with: Redactor.jwtPrefix.utf8) else { return text }
+        return String(decoding: bytes[..<start], as: UTF8.self) + "…"
     }
 
     private static func isWordByte(_ byte: UInt8) -> Bool {
