@@ -25,8 +25,14 @@ struct GitHubSecretWriter {
         if response.status == 422, Self.isStaleKey(response) {
             // The scope's key was rotated since we fetched it: fetch it again, once.
             await client.publicKeys.invalidate(scopePath)
-            key = try await publicKey(logger: logger)
-            response = try await put(value, key: key, extraFields: extraFields, logger: logger)
+            do throws(TargetError) {
+                key = try await publicKey(logger: logger)
+                response = try await put(value, key: key, extraFields: extraFields, logger: logger)
+            } catch {
+                var failure = error
+                failure.mayHaveWritten = failure.mayHaveWritten || uncertain
+                throw failure
+            }
         }
         switch response.status {
         case 201: return PushReceipt(startedAt: startedAt, created: true)
