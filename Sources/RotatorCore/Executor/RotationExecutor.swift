@@ -92,7 +92,8 @@ public struct RotationExecutor: Sendable {
         }
 
         // 3. Push to every target at once. First, in one durable write, every target is journaled
-        // as possibly holding the new token; each outcome then narrows that down.
+        // as possibly holding the new token; only a refusal (never preceded by an unanswered
+        // attempt) takes that back before promotion.
         if shouldStop() { return try await stopped(&attempt, before: .push, created: created) }
         try markMayHold(writers.map(\.target), rotation: rotation.id, token: created.token.id, current: attempt.record.tokenID)
         let pushes = await pushAll(writers, value: created.value, logger: logger)
