@@ -14,34 +14,13 @@ struct KubernetesSharedSecretTests {
     /// GitHub secret of `acme/api`, so the rotations share hosts as well. `adopt` maps a rotation
     /// to the token it adopts.
     static func plan(_ world: Scenario, rotations: [(id: String, key: String)], adopt: [String: String]) -> String {
-        let entries = rotations.map { rotation in
-            """
-              - id: \(rotation.id)
-                purpose: Shared Secret key \(rotation.key)
-                scope: environment
-                project: { slug: api, id: \(Scenario.projectID) }
-                environment: { slug: production, id: \(Scenario.productionID) }
-            \(adopt[rotation.id].map { "    adopt: { token_id: \($0) }" } ?? "")
-                targets:
-                  - kubernetes: { namespace: api, secret: shared, key: \(rotation.key) }
-            \(rotation.id == "kube-a" ? "      - github: { repo: acme/api, secret: ENVSHED_TOKEN }" : "")
-            """
-        }
-        return """
-            version: 1
-            state_dir: \(world.stateDirectory)
-            envshed:
-              api_url: \(world.envshedServer.baseURL.absoluteString)
-              org: acme
-              token: env:ENVSHED_TOKEN
-            \(world.providersYAML())
-            defaults:
-              expires_in_days: 30
-              rotate_before_days: 7
-            rotations:
-            \(entries.joined(separator: "\n"))
-
-            """
+        world.rotationsPlan(rotations.map { rotation in
+            Scenario.PlannedRotation(
+                id: rotation.id, adopt: adopt[rotation.id],
+                targets: ["kubernetes: { namespace: api, secret: shared, key: \(rotation.key) }"]
+                    + (rotation.id == "kube-a" ? ["github: { repo: acme/api, secret: ENVSHED_TOKEN }"] : [])
+            )
+        })
     }
 
     /// Seeds one due token per rotation and writes the plan of them all.
