@@ -38,6 +38,32 @@ struct BenchmarkMain {
         if options.largePlanRotations > 0 {
             try await measureLargePlan(rotator, rotations: options.largePlanRotations, latency: latency, options: options)
         }
+        if options.callgrindRotations > 0 {
+            try await countInstructions(rotator, baseline: options.baselinePath, latency: latency, options: options)
+        }
+    }
+
+    /// Instructions per rotation under callgrind, for this build and the baseline: the comparison
+    /// between commits that the machine's load does not blur.
+    static func countInstructions(_ rotator: String, baseline: String?, latency: Duration, options: BenchmarkOptions) async throws {
+        guard let valgrind = CallgrindCount.locate() else {
+            print("instructions: skipped, no valgrind on $PATH and $VALGRIND unset (scripts/valgrind-fetch)")
+            return
+        }
+        let count = CallgrindCount(valgrind: valgrind, rotations: options.callgrindRotations)
+        let world: (Int) async throws -> BenchmarkWorld = { rotations in
+            let world = try BenchmarkWorld(rotations: rotations, targets: options.targets, concurrency: options.concurrency, options: options)
+            try await world.start(latency: latency)
+            try world.writePlan()
+            return world
+        }
+        for (name, binary) in [("baseline", baseline), ("this build", rotator)] {
+            guard let binary else { continue }
+            let figures = try await count.measure(binary, world: world)
+            print("instructions (callgrind, runs of \(options.callgrindRotations) and \(options.callgrindRotations * 2) rotations), \(name):")
+            print(String(format: "  per rotation         %8.2f M", figures.perRotation / 1e6))
+            print(String(format: "  fixed (start, plan, token list) %8.1f M   [%@]", figures.fixed / 1e6, figures.version))
+        }
     }
 
     /// One `run` in a fresh world; returns what it measured and what the ideal was.

@@ -1,6 +1,6 @@
 /// `envshed-rotator-bench [--rotations N] [--targets T] [--latency-ms MS] [--concurrency C]
 /// [--max-concurrent M] [--writes-per-minute W] [--rss-rotations N] [--large-plan N] [--rotator PATH]
-/// [--baseline PATH]`
+/// [--baseline PATH] [--callgrind N]`
 struct BenchmarkOptions {
     var rotations = 200
     var targets = 3
@@ -14,15 +14,19 @@ struct BenchmarkOptions {
     var rotatorPath: String?
     /// Another build (an earlier commit, another transport) measured in the same run, for a before/after.
     var baselinePath: String?
+    /// Rotations of the smaller of the two runs counted by callgrind (0: skip the count).
+    var callgrindRotations = 20
 
     static let usage = """
         usage: envshed-rotator-bench [--rotations N] [--targets T] [--latency-ms MS] [--concurrency C]
                                      [--max-concurrent M] [--writes-per-minute W] [--rss-rotations N]
-                                     [--large-plan N] [--rotator PATH] [--baseline PATH]
+                                     [--large-plan N] [--rotator PATH] [--baseline PATH] [--callgrind N]
         Defaults: 200 rotations x 3 targets (GitHub and GitLab mixed), 20 ms per request, concurrency 16,
         64 requests in flight and 100000 writes/min per host (so latency, not the budget, is the bound),
         RSS measured at 1000 rotations, validate/plan timed on a 5000-rotation plan. --baseline
         measures a second binary (another commit's build) the same way in the same run.
+        --callgrind N counts the instructions of runs of N and 2N rotations under valgrind's callgrind
+        (default 20; 0 skips it; $VALGRIND names the valgrind, 3.20 or later: scripts/valgrind-fetch).
         Run it with scripts/bench (release build).
         """
 
@@ -46,6 +50,7 @@ struct BenchmarkOptions {
             case "--large-plan": largePlanRotations = try value(flag)
             case "--rotator": rotatorPath = remaining.popFirst()
             case "--baseline": baselinePath = remaining.popFirst()
+            case "--callgrind": callgrindRotations = try value(flag)
             case "-h", "--help": throw BenchmarkError(Self.usage)
             default: throw BenchmarkError("unknown option \(flag)\n\(Self.usage)")
             }
