@@ -98,8 +98,13 @@ struct AzureDevOpsSharedGroupTests {
             world.azureDevOps.inject(.applyThenAnswer(500, method: "PUT", pathContains: "/variablegroups/", times: 4))
             let failed = try await world.rotator(["run"])
             #expect(failed.exitCode == 1, "\(failed.all)")
-            for (id, token) in old {
-                #expect(world.envshed.token(id: token.id)?.isLive == true, "\(id)'s old token must stay valid while a target may hold the old one")
+            // The rotation whose PUT failed keeps its old token; a rotation whose group write was
+            // verified may have revoked its own.
+            let failedRotations = old.filter { world.envshed.token(id: $0.value.id)?.isLive == true }
+            #expect(!failedRotations.isEmpty, "the rotation whose write failed keeps its old token valid")
+            for (id, token) in old where world.envshed.token(id: token.id)?.revokedAt != nil {
+                let variable = Self.rotations.first { $0.0 == id }.map(\.1) ?? "?"
+                #expect(Self.value(world, variable)?.value == KubernetesSharedSecretTests.currentToken(world, of: id)?.value, "\(id) revoked its old token without holding its new one")
             }
             var rerun = try await world.rotator(["run"])
             if rerun.exitCode != 0 { rerun = try await world.rotator(["run"]) }
