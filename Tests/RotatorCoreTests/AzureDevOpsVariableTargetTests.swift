@@ -20,9 +20,9 @@ struct AzureDevOpsVariableTargetTests {
 
         init() async throws {
             emulator = AzureDevOpsEmulator(acceptedTokens: [AzureDevOpsVariableTargetTests.pat])
-            emulator.addProject(organization: organization, project: project)
+            emulator.addProject(organization: AzureDevOpsVariableTargetTests.organization, project: AzureDevOpsVariableTargetTests.project)
             emulator.addGroup(
-                organization: organization, project: project, id: 7, name: "deploy-tokens",
+                organization: AzureDevOpsVariableTargetTests.organization, project: AzureDevOpsVariableTargetTests.project, id: 7, name: "deploy-tokens",
                 variables: [
                     "REGION": AzureDevOpsStoredVariable(value: "westeurope", isSecret: false),
                     "DB_PASSWORD": AzureDevOpsStoredVariable(value: "hunter2-kept", isSecret: true),
@@ -34,7 +34,9 @@ struct AzureDevOpsVariableTargetTests {
         }
 
         func target(group: String = "deploy-tokens", variable: String) -> AzureDevOpsVariableTarget {
-            let spec = AzureDevOpsVariable(organization: organization, project: project, group: group, variable: variable)
+            let spec = AzureDevOpsVariable(
+                organization: AzureDevOpsVariableTargetTests.organization, project: AzureDevOpsVariableTargetTests.project, group: group, variable: variable
+            )
             return AzureDevOpsVariableTarget(
                 target: Target(kind: .azureDevOpsVariable(spec), location: SourceLocation(file: "plan.yaml", line: 1, column: 1)),
                 variable: spec, client: client

@@ -50,7 +50,7 @@ struct AzureDevOpsEmulatorSelfTests {
             let references = try #require(read["variableGroupProjectReferences"])
             let keep = try await client.send("PUT", Self.put, json: [
                 "name": "tokens", "type": "Vsts", "variableGroupProjectReferences": references,
-                "variables": ["SECRET": ["value": NSNull(), "isSecret": true], "NEW": ["value": "n", "isSecret": true]],
+                "variables": ["SECRET": ["value": NSNull(), "isSecret": true] as [String: Any], "NEW": ["value": "n", "isSecret": true] as [String: Any]],
             ])
             #expect(keep.status == 200)
             #expect(emulator.variable(groupID: 3, name: "SECRET")?.value == "s3cret", "null keeps a secret's value")

@@ -69,7 +69,10 @@ enum ModelChecks {
         }
         for write in world.azureDevOps.writes {
             // A whole-group PUT: it may carry only the group's variables the plan declares and the one it keeps.
-            let declared = Set(targets.compactMap { if case .azureDevOps(let variable) = $0 { variable } else { nil } })
+            let declared = Set(targets.compactMap { target -> String? in
+                if case .azureDevOps(let variable) = target { return variable }
+                return nil
+            })
             let foreign = write.variableNames.filter { !declared.contains($0) && $0 != ModelWorld.unrelatedVariable }
             if write.groupID != ModelWorld.azureDevOpsGroupID || !foreign.isEmpty {
                 findings.append("Azure DevOps: undeclared write to group \(write.groupID): \(foreign)")
