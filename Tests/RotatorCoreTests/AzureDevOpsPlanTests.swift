@@ -64,9 +64,9 @@ struct AzureDevOpsPlanTests {
 
     static let bad: [Bad] = [
         Bad(name: "organization with a slash", yaml: plan(target: "{ organization: acme/x, project: platform, group: g, variable: V }"),
-            line: 15, column: 43, message: "is not an Azure DevOps organization name"),
+            line: 15, column: 39, message: "is not an Azure DevOps organization name"),
         Bad(name: "project with a colon", yaml: plan(target: "{ organization: acme, project: 'a:b', group: g, variable: V }"),
-            line: 15, column: 57, message: "is not an Azure DevOps project name"),
+            line: 15, column: 54, message: "is not an Azure DevOps project name"),
         Bad(name: "group with a wildcard", yaml: plan(target: "{ organization: acme, project: p, group: 'deploy*', variable: V }"),
             line: 15, column: 64, message: "which Azure DevOps reads as a wildcard"),
         Bad(name: "variable with a dash", yaml: plan(target: "{ organization: acme, project: p, group: g, variable: ENVSHED-TOKEN }"),
@@ -74,13 +74,13 @@ struct AzureDevOpsPlanTests {
         Bad(name: "reserved prefix", yaml: plan(target: "{ organization: acme, project: p, group: g, variable: SECRET_TOKEN }"),
             line: 15, column: 77, message: "a prefix Azure Pipelines reserves"),
         Bad(name: "missing variable", yaml: plan(target: "{ organization: acme, project: p, group: g }"),
-            line: 15, column: 27, message: "variable"),
+            line: 15, column: 23, message: "missing required key 'variable'"),
         Bad(name: "unknown key", yaml: plan(target: "{ organization: acme, project: p, group: g, variable: V, secret: false }"),
             line: 15, column: 80, message: "secret"),
         Bad(name: "literal token", yaml: plan(provider: "token: abc123"),
-            line: 7, column: 14, message: "literal secrets are not allowed"),
+            line: 7, column: 12, message: "literal secrets are not allowed"),
         Bad(name: "unknown auth", yaml: plan(provider: "{ token: env:PAT, auth: basic }"),
-            line: 7, column: 37, message: "'basic' is not one of pat, bearer"),
+            line: 7, column: 29, message: "'basic' is not one of pat, bearer"),
     ]
 
     @Test("a malformed Azure DevOps target or provider is reported with file:line:col", arguments: bad)

@@ -26,8 +26,9 @@ public struct AzureDevOpsVariable: Sendable, Hashable {
         group.allSatisfy(\.isASCII) && group.allSatisfy(\.isNumber) ? Int(group) : nil
     }
 
-    /// Which group a write replaces, the same however the plan spells it: the unit that must be
-    /// written by one writer at a time (a `PUT` replaces the whole group).
+    /// The group as the plan names it, in the case Azure DevOps ignores. A group named by id and
+    /// by name gives two keys: the write lock is keyed by the resolved id instead
+    /// (`AzureDevOpsClient.withGroupLock`).
     var groupKey: String {
         "\(organization.lowercased())|\(project.lowercased())|\(group.lowercased())"
     }

@@ -24,17 +24,20 @@ public struct AzureDevOpsClient: Sendable {
         self.timeout = timeout
     }
 
-    /// Runs `body` while holding the group's lock (see `AzureDevOpsGroupLocks`).
+    /// Runs `body` while holding the lock of group `id` of the organization (see
+    /// `AzureDevOpsGroupLocks`). Keyed by the resolved id, not by how the plan names the group:
+    /// one target may name it `deploy-tokens` and another `7`.
     func withGroupLock<Result: Sendable>(
-        _ variable: AzureDevOpsVariable, _ body: () async throws(TargetError) -> Result
+        organization: String, id: Int, _ body: () async throws(TargetError) -> Result
     ) async throws(TargetError) -> Result {
-        await groupLocks.acquire(variable.groupKey)
+        let key = "\(organization.lowercased())|\(id)"
+        await groupLocks.acquire(key)
         do {
             let result = try await body()
-            await groupLocks.release(variable.groupKey)
+            await groupLocks.release(key)
             return result
         } catch {
-            await groupLocks.release(variable.groupKey)
+            await groupLocks.release(key)
             throw error
         }
     }
@@ -89,9 +92,11 @@ public struct AzureDevOpsClient: Sendable {
     /// or by exact name (`GET …/variablegroups?groupName=NAME`, https://learn.microsoft.com/en-us/rest/api/azure/devops/distributedtask/variablegroups/get-variable-groups?view=azure-devops-rest-7.1).
     /// The list is followed through `x-ms-continuationtoken`; a name that matches no group or
     /// several is an error, never a guess.
-    func group(_ variable: AzureDevOpsVariable, target: Target, operation: String, logger: Logger) async throws(TargetError) -> AzureDevOpsGroup {
+    func group(
+        _ variable: AzureDevOpsVariable, id knownID: Int? = nil, target: Target, operation: String, logger: Logger
+    ) async throws(TargetError) -> AzureDevOpsGroup {
         let collection = "/\(URLJoin.segment(variable.organization))/\(URLJoin.segment(variable.project))/_apis/distributedtask/variablegroups"
-        if let id = variable.groupID {
+        if let id = knownID ?? variable.groupID {
             let response = try await send("GET", "\(collection)/\(id)", target: target, operation: operation, logger: logger)
             // A missing id answers 200 with an empty body (or `null`) rather than 404.
             guard response.status == 200 else { throw failure(response, target: target, variable: variable, operation: operation) }

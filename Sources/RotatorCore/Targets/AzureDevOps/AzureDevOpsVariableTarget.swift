@@ -19,13 +19,16 @@ struct AzureDevOpsVariableTarget: SecretTarget {
     let client: AzureDevOpsClient
 
     func push(_ value: Secret, logger: Logger) async throws(TargetError) -> PushReceipt {
-        try await client.withGroupLock(variable) { () async throws(TargetError) -> PushReceipt in
-            try await pushLocked(value, logger: logger)
+        // The group's id first, so that targets naming one group by name and by id share its lock;
+        // then the group is read again under the lock, fresh for the read-modify-write.
+        let id = try await client.group(variable, target: target, operation: "read variable group", logger: logger).id
+        return try await client.withGroupLock(organization: variable.organization, id: id) { () async throws(TargetError) -> PushReceipt in
+            try await pushLocked(value, groupID: id, logger: logger)
         }
     }
 
-    private func pushLocked(_ value: Secret, logger: Logger) async throws(TargetError) -> PushReceipt {
-        let group = try await client.group(variable, target: target, operation: "read variable group", logger: logger)
+    private func pushLocked(_ value: Secret, groupID: Int, logger: Logger) async throws(TargetError) -> PushReceipt {
+        let group = try await client.group(variable, id: groupID, target: target, operation: "read variable group", logger: logger)
         guard group.type == "Vsts" else {
             throw failure(
                 "read variable group",
