@@ -29,8 +29,11 @@ public struct DemoRunner: Sendable {
             servers.append(gitlabServer)
             let kubernetesServer = try await world.kubernetes.start()
             servers.append(kubernetesServer)
+            let azureDevOpsServer = try await world.azureDevOps.start()
+            servers.append(azureDevOpsServer)
             let endpoints = DemoWorld.Endpoints(
-                envshed: envshedServer.baseURL, github: githubServer.baseURL, gitlab: gitlabServer.baseURL, kubernetes: kubernetesServer.baseURL
+                envshed: envshedServer.baseURL, github: githubServer.baseURL, gitlab: gitlabServer.baseURL, kubernetes: kubernetesServer.baseURL,
+                azureDevOps: azureDevOpsServer.baseURL
             )
             try FileManager.default.createDirectory(atPath: directory + "/agent", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             chmod(directory, 0o700)
@@ -46,13 +49,14 @@ public struct DemoRunner: Sendable {
             let environment = RotatorEnvironment(
                 variables: [
                     "ENVSHED_TOKEN": world.envshedAdminToken, "GITLAB_TOKEN": world.gitlabToken, "KUBE_TOKEN": world.kubernetesToken,
+                    "AZURE_DEVOPS_PAT": world.azureDevOpsToken,
                     "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                 ],
                 transport: CurlTransport(), logger: logger, stateDirectory: directory + "/state"
             )
             let rotator = Rotator(environment: environment, planPath: planPath)
 
-            section("Emulators on loopback: Envshed \(envshedServer.baseURL.absoluteString), GitHub \(githubServer.baseURL.absoluteString), GitLab \(gitlabServer.baseURL.absoluteString), Kubernetes \(kubernetesServer.baseURL.absoluteString)")
+            section("Emulators on loopback: Envshed \(envshedServer.baseURL.absoluteString), GitHub \(githubServer.baseURL.absoluteString), GitLab \(gitlabServer.baseURL.absoluteString), Kubernetes \(kubernetesServer.baseURL.absoluteString), Azure DevOps \(azureDevOpsServer.baseURL.absoluteString)")
             write("Plan written to \(planPath):\n")
             write(planText)
 

@@ -11,10 +11,14 @@ struct DemoWorld: Sendable {
     let envshedAdminToken = "demo-envshed-admin-" + UUID().uuidString.lowercased()
     let gitlabToken = "demo-gitlab-" + UUID().uuidString.lowercased()
     let kubernetesToken = "demo-kubernetes-" + UUID().uuidString.lowercased()
+    let azureDevOpsToken = "demo-azure-devops-" + UUID().uuidString.lowercased()
     let envshed: EnvshedEmulator
     let github: GitHubEmulator
     let gitlab: GitLabEmulator
     let kubernetes: KubernetesEmulator
+    /// Azure DevOps project `acme/platform`, variable group `pipeline-tokens` (id 12), shared by both rotations.
+    let azureDevOps: AzureDevOpsEmulator
+    static let azureDevOpsGroupID = 12
     let adoptedTokenID: String
     /// The App's private key, as GitHub would let you download it; written to the demo folder 0600.
     let appPrivateKeyPEM: String
@@ -31,6 +35,7 @@ struct DemoWorld: Sendable {
         var github: URL
         var gitlab: URL
         var kubernetes: URL
+        var azureDevOps: URL? = nil
     }
 
     init() throws {
@@ -57,6 +62,12 @@ struct DemoWorld: Sendable {
         kubernetes = KubernetesEmulator(acceptedTokens: [kubernetesToken])
         kubernetes.addNamespace("api")
         kubernetes.addDeployment(namespace: "api", name: "api")
+        azureDevOps = AzureDevOpsEmulator(acceptedTokens: [azureDevOpsToken])
+        azureDevOps.addProject(organization: "acme", project: "platform")
+        azureDevOps.addGroup(
+            organization: "acme", project: "platform", id: Self.azureDevOpsGroupID, name: "pipeline-tokens",
+            variables: ["REGISTRY": AzureDevOpsStoredVariable(value: "acme.azurecr.io", isSecret: false)]
+        )
     }
 
     /// The file target's path inside the demo's temporary folder.
@@ -79,6 +90,9 @@ struct DemoWorld: Sendable {
           kubernetes:
             api_url: \(endpoints.kubernetes.absoluteString)
             token: env:KUBE_TOKEN
+          azure_devops:
+            api_url: \(endpoints.azureDevOps?.absoluteString ?? AzureDevOpsSettings.defaultAPIURL)
+            token: env:AZURE_DEVOPS_PAT
         defaults:
           expires_in_days: 30
           rotate_before_days: 7
@@ -96,6 +110,7 @@ struct DemoWorld: Sendable {
               - gitlab: { project: acme/api, variable: ENVSHED_TOKEN, environment_scope: production, masked: true, protected: true }
               - kubernetes: { namespace: api, secret: envshed, key: ENVSHED_TOKEN, restart: deployment/api }
               - file: { path: \(Self.tokenFile(in: directory)), mode: "0600", then: [test, -s, \(Self.tokenFile(in: directory))] }
+              - azure_devops: { organization: acme, project: platform, group: pipeline-tokens, variable: ENVSHED_TOKEN }
             verify:
               expect_keys: [DATABASE_URL]
           - id: web-staging-ci
@@ -106,6 +121,7 @@ struct DemoWorld: Sendable {
             targets:
               - github: { repo: acme/web, secret: ENVSHED_TOKEN }
               - gitlab: { group: acme, variable: ENVSHED_STAGING_TOKEN, masked_and_hidden: true }
+              - azure_devops: { organization: acme, project: platform, group: pipeline-tokens, variable: ENVSHED_STAGING_TOKEN }
 
         """
     }
@@ -122,6 +138,8 @@ struct DemoWorld: Sendable {
             ("file:\(Self.tokenFile(in: directory))", try? String(contentsOfFile: Self.tokenFile(in: directory), encoding: .utf8)),
             ("github:acme/web/ENVSHED_TOKEN", github.secretValue(repository: "acme/web", name: "ENVSHED_TOKEN")),
             ("gitlab:group:acme/ENVSHED_STAGING_TOKEN[*]", gitlab.variable(group: "acme", key: "ENVSHED_STAGING_TOKEN")?.value),
+            ("azure_devops:acme/platform/pipeline-tokens#ENVSHED_TOKEN", azureDevOps.variable(groupID: Self.azureDevOpsGroupID, name: "ENVSHED_TOKEN")?.value),
+            ("azure_devops:acme/platform/pipeline-tokens#ENVSHED_STAGING_TOKEN", azureDevOps.variable(groupID: Self.azureDevOpsGroupID, name: "ENVSHED_STAGING_TOKEN")?.value),
         ]
         var lines = holdings.map { label, value in
             guard let value else { return "  \(label): (empty)" }

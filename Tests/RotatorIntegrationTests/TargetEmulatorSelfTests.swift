@@ -285,7 +285,10 @@ struct TargetEmulatorSelfTests {
         let directory = FileManager.default.temporaryDirectory.path
         let result = try await RotatorProcess.run(["demo"], environment: [:], in: directory)
         #expect(result.exitCode == 0, "\(result.all)")
-        for label in ["github:org/acme/ENVSHED_TOKEN", "gitlab:acme/api/ENVSHED_TOKEN[production]", "kubernetes:api/envshed#ENVSHED_TOKEN", "file:"] {
+        for label in [
+            "github:org/acme/ENVSHED_TOKEN", "gitlab:acme/api/ENVSHED_TOKEN[production]", "kubernetes:api/envshed#ENVSHED_TOKEN", "file:",
+            "azure_devops:acme/platform/pipeline-tokens#ENVSHED_TOKEN",
+        ] {
             let line = result.stdout.split(separator: "\n").first { $0.contains(label) && $0.contains("fingerprint") }
             #expect(line?.hasSuffix("— live") == true, "\(label): \(line ?? "missing")")
         }

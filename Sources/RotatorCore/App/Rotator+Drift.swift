@@ -20,7 +20,8 @@ extension Rotator {
         do {
             let store = try SQLiteStateStore.openIfExists(directory: environment.stateDirectory(for: plan))
             let tokens = try await envshed.listTokens(logger: logger)
-            let inspector = DriftInspector(github: factory.github, gitlab: factory.gitlab, kubernetes: factory.kubernetes, logger: logger)
+            var inspector = DriftInspector(github: factory.github, gitlab: factory.gitlab, kubernetes: factory.kubernetes, logger: logger)
+            inspector.azureDevOps = factory.azureDevOps
             report = try await DriftReport.build(plan: plan, tokens: tokens, store: store, inspector: inspector, now: environment.now())
         } catch {
             return OperationResult(exit: .failure, messages: ["status --drift: \(error)"])

@@ -64,6 +64,13 @@ public struct Rotator: Sendable {
         if let gitlab = plan.gitlab {
             add(gitlab.apiURL, HostBudget(maxConcurrent: gitlab.maxConcurrent ?? 8, writesPerMinute: gitlab.writesPerMinute ?? 300), caFile: gitlab.caFile)
         }
+        if let azureDevOps = plan.azureDevOps {
+            let budget = HostBudget(
+                maxConcurrent: azureDevOps.maxConcurrent ?? AzureDevOpsSettings.defaultMaxConcurrent,
+                writesPerMinute: azureDevOps.writesPerMinute ?? AzureDevOpsSettings.defaultWritesPerMinute
+            )
+            add(azureDevOps.apiURL, budget, caFile: azureDevOps.caFile)
+        }
         if let kubernetes = plan.kubernetes, let endpoint = try? KubernetesEndpoint.resolve(kubernetes, environment: environment.variables) {
             add(
                 endpoint.apiURL, HostBudget(maxConcurrent: kubernetes.maxConcurrent ?? 16, writesPerMinute: kubernetes.writesPerMinute),
@@ -141,8 +148,20 @@ public struct Rotator: Sendable {
                 throw SetupError(message: "\(error)")
             }
         }
+        var azureDevOps: AzureDevOpsClient?
+        if used.contains(.azureDevOps), let settings = plan.azureDevOps {
+            do {
+                let credential = try settings.token.resolve(environment: variables)
+                azureDevOps = AzureDevOpsClient(
+                    transport: transport, baseURL: settings.apiURL, credential: credential, authentication: settings.authentication,
+                    timeout: plan.httpTimeout
+                )
+            } catch {
+                throw SetupError(message: "providers.azure_devops.token: \(error)")
+            }
+        }
         return TargetFactory(
-            github: github, gitlab: gitlab, kubernetes: kubernetes, commandSearchPath: variables["PATH"], now: environment.now,
+            github: github, gitlab: gitlab, kubernetes: kubernetes, azureDevOps: azureDevOps, commandSearchPath: variables["PATH"], now: environment.now,
             sleep: environment.sleep
         )
     }

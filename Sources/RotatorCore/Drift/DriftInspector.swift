@@ -17,6 +17,7 @@ struct DriftInspector {
     let gitlab: GitLabClient?
     let kubernetes: KubernetesClient?
     let logger: Logger
+    var azureDevOps: AzureDevOpsClient? = nil
 
     /// What the state knows of one rotation, for comparing.
     struct Known {
@@ -43,6 +44,8 @@ struct DriftInspector {
                 return try await kubernetesSecret(target, secret, known: known, finding)
             case .file(let destination):
                 return file(destination, known: known, finding)
+            case .azureDevOpsVariable(let variable):
+                return try await azureDevOpsVariable(target, variable, known: known, finding)
             }
         } catch {
             var failed = finding

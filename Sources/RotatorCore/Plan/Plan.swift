@@ -26,6 +26,8 @@ public struct Plan: Sendable {
     public var metricsFile: String? = nil
     /// `defaults.warn_before_days`: the window of the hygiene report for tokens no rotation manages.
     public var defaultWarnBeforeDays: Int = 3
+    /// `providers.azure_devops`.
+    public var azureDevOps: AzureDevOpsSettings? = nil
 
     public func rotation(id: String) -> Rotation? {
         rotations.first { $0.id == id }

@@ -66,7 +66,7 @@ struct PlanParser {
             httpTimeout: .seconds(httpTimeout),
             envshed: envshed, github: providers.github, gitlab: providers.gitlab, kubernetes: providers.kubernetes,
             rotations: rotations, warnings: [], notifications: notifications, metricsFile: metricsFile,
-            defaultWarnBeforeDays: defaults.warnBeforeDays
+            defaultWarnBeforeDays: defaults.warnBeforeDays, azureDevOps: providers.azureDevOps
         )
     }
 
@@ -90,6 +90,7 @@ struct PlanParser {
         var github: GitHubSettings?
         var gitlab: GitLabSettings?
         var kubernetes: KubernetesSettings?
+        var azureDevOps: AzureDevOpsSettings?
     }
 
     private mutating func parseProviders(_ node: Node) -> ParsedProviders {
@@ -101,6 +102,7 @@ struct PlanParser {
         if let github = fields.node("github") { parsed.github = parseGitHubProvider(github) }
         if let gitlab = fields.node("gitlab") { parsed.gitlab = parseGitLabProvider(gitlab) }
         if let kubernetes = fields.node("kubernetes") { parsed.kubernetes = parseKubernetesProvider(kubernetes) }
+        if let azureDevOps = fields.node("azure_devops") { parsed.azureDevOps = parseAzureDevOpsProvider(azureDevOps) }
         return parsed
     }
 
@@ -153,6 +155,22 @@ struct PlanParser {
         let caFile = caFile(gitlab, "providers.gitlab")
         guard let apiURL, let token else { return nil }
         return GitLabSettings(
+            apiURL: apiURL, token: token, authentication: authentication, maxConcurrent: maxConcurrent, writesPerMinute: writesPerMinute,
+            caFile: caFile
+        )
+    }
+
+    private mutating func parseAzureDevOpsProvider(_ node: Node) -> AzureDevOpsSettings? {
+        let allowed = ["api_url", "token", "auth", "ca_file", "max_concurrent", "writes_per_minute"]
+        guard let fields = reader.mapping(node, path: "providers.azure_devops", allowed: allowed) else { return nil }
+        let apiURL = url(fields, "api_url") ?? URL(string: AzureDevOpsSettings.defaultAPIURL)
+        let token = credential(fields, "token", required: true)
+        let authentication = enumValue(fields, "auth", AzureDevOpsSettings.Authentication.self, required: false) ?? .pat
+        let maxConcurrent = positive(fields, "max_concurrent", maximum: CurlTransport.connectionsPerHost)
+        let writesPerMinute = positive(fields, "writes_per_minute")
+        let caFile = caFile(fields, "providers.azure_devops")
+        guard let apiURL, let token else { return nil }
+        return AzureDevOpsSettings(
             apiURL: apiURL, token: token, authentication: authentication, maxConcurrent: maxConcurrent, writesPerMinute: writesPerMinute,
             caFile: caFile
         )
@@ -303,6 +321,7 @@ struct PlanParser {
             case .gitlab: "(api_url, token)"
             case .kubernetes: "(api_url, token, ca_file; {} for the in-cluster defaults)"
             case .file: ""
+            case .azureDevOps: "(token; api_url defaults to https://dev.azure.com)"
             }
             reader.error(keyNode, "\(path): a \(kind) target needs a 'providers.\(kind)' entry \(needs)")
         }
@@ -313,6 +332,7 @@ struct PlanParser {
         case .gitlab: targetParser.gitlab(valueNode)
         case .kubernetes: targetParser.kubernetes(valueNode)
         case .file: targetParser.file(valueNode)
+        case .azureDevOps: targetParser.azureDevOps(valueNode)
         }
     }
 

@@ -4,6 +4,7 @@ public enum ProviderKind: String, Sendable, CaseIterable {
     case gitlab
     case kubernetes
     case file
+    case azureDevOps = "azure_devops"
 
     /// Whether targets of this provider need a `providers:` entry (API URL, credential). Files are
     /// written by this process itself and need none.

@@ -20,6 +20,9 @@ extension Target {
             "file|\(Self.resolvedFilePath(file.path))"
         case .githubRepository, .githubOrganization, .gitlabVariable, .kubernetesSecret:
             identity
+        case .azureDevOpsVariable:
+            // Organization, project, group and variable names are all case-insensitive.
+            identity
         }
     }
 

@@ -15,6 +15,8 @@ public struct Target: Sendable, Hashable {
         case kubernetesSecret(KubernetesSecretKey)
         /// A file on this machine, written atomically, optionally followed by a command.
         case file(FileDestination)
+        /// A secret variable of an Azure DevOps variable group.
+        case azureDevOpsVariable(AzureDevOpsVariable)
     }
 
     public var kind: Kind
@@ -31,13 +33,15 @@ public struct Target: Sendable, Hashable {
         case .gitlabVariable: .gitlab
         case .kubernetesSecret: .kubernetes
         case .file: .file
+        case .azureDevOpsVariable: .azureDevOps
         }
     }
 
     /// How logs, errors and `status` name the target: `github:acme/api/ENVSHED_TOKEN`,
     /// `github:acme/api@production/ENVSHED_TOKEN`, `github:org/acme/ENVSHED_TOKEN`,
     /// `gitlab:acme/api/ENVSHED_TOKEN[production]`, `gitlab:group:acme/ENVSHED_TOKEN[*]`,
-    /// `kubernetes:api/envshed#ENVSHED_TOKEN`, `file:/etc/api/envshed-token`.
+    /// `kubernetes:api/envshed#ENVSHED_TOKEN`, `file:/etc/api/envshed-token`,
+    /// `azure_devops:acme/platform/deploy-tokens#ENVSHED_TOKEN`.
     public var label: String {
         switch kind {
         case .githubRepository(let repository, let secret):
@@ -55,6 +59,8 @@ public struct Target: Sendable, Hashable {
             "kubernetes:\(secret.namespace)/\(secret.secret)#\(secret.key)"
         case .file(let file):
             "file:\(file.path)"
+        case .azureDevOpsVariable(let variable):
+            "azure_devops:\(variable.organization)/\(variable.project)/\(variable.group)#\(variable.variable)"
         }
     }
 
@@ -79,6 +85,8 @@ public struct Target: Sendable, Hashable {
             "kubernetes|\(secret.namespace)|\(secret.secret)|\(secret.key)"
         case .file(let file):
             "file|\(URL(fileURLWithPath: file.path).standardizedFileURL.path)"
+        case .azureDevOpsVariable(let variable):
+            "azure_devops|\(variable.groupKey)|\(variable.variable.lowercased())"
         }
     }
 }

@@ -6,6 +6,7 @@ public struct TargetFactory: Sendable {
     let github: GitHubClient?
     let gitlab: GitLabClient?
     let kubernetes: KubernetesClient?
+    let azureDevOps: AzureDevOpsClient?
     private let commands: CommandRunner
     private let now: @Sendable () -> Date
     private let sleep: @Sendable (Duration) async throws -> Void
@@ -17,6 +18,7 @@ public struct TargetFactory: Sendable {
     ///   - sleep: the wait between reads of a rolling Deployment.
     public init(
         github: GitHubClient?, gitlab: GitLabClient? = nil, kubernetes: KubernetesClient? = nil,
+        azureDevOps: AzureDevOpsClient? = nil,
         commandSearchPath: String? = nil, now: @escaping @Sendable () -> Date = { Date() },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
@@ -24,6 +26,7 @@ public struct TargetFactory: Sendable {
         self.github = github
         self.gitlab = gitlab
         self.kubernetes = kubernetes
+        self.azureDevOps = azureDevOps
         self.commands = commandSearchPath.map { CommandRunner(searchPath: $0) } ?? CommandRunner()
         self.now = now
     }
@@ -44,6 +47,9 @@ public struct TargetFactory: Sendable {
             return KubernetesSecretTarget(target: target, secret: secret, client: kubernetes, now: now, sleep: sleep)
         case .file(let destination):
             return FileSecretTarget(target: target, destination: destination, runner: commands)
+        case .azureDevOpsVariable(let variable):
+            guard let azureDevOps else { throw missing(target) }
+            return AzureDevOpsVariableTarget(target: target, variable: variable, client: azureDevOps)
         }
     }
 

@@ -104,6 +104,13 @@ struct ModelCase: Sendable, CustomStringConvertible {
                 rotations[index].targets.append(.kubernetes(namespace: "api", secret: "envshed", key: "token-r\(index + 1)"))
             }
         }
+        // Azure DevOps: variables of ONE group (a whole-group PUT each), drawn from a stream of
+        // their own so that every earlier seed still replays the same rotations, faults and kills.
+        var azure = SplitMix64(seed: seed ^ 0xA2DE_0000_0000_0015)
+        var inGroup: [Int] = []
+        for index in rotations.indices where azure.chance(1, in: 2) { inGroup.append(index) }
+        for index in rotations.indices.prefix(2) where inGroup.count < 2 && !inGroup.contains(index) { inGroup.append(index) }
+        for index in inGroup { rotations[index].targets.append(.azureDevOps(variable: "ENVSHED_TOKEN_R\(index + 1)")) }
         self.rotations = rotations
         concurrency = random.int(1...4)
         var runs: [Run] = []

@@ -67,7 +67,24 @@ enum ModelChecks {
         for write in world.kubernetes.writes where !(write.resource == "secrets" && write.namespace == "api" && write.name == "envshed") {
             findings.append("Kubernetes: undeclared \(write.method) to \(write.resource) \(write.namespace)/\(write.name)")
         }
+        for write in world.azureDevOps.writes {
+            // A whole-group PUT: it may carry only the group's variables the plan declares and the one it keeps.
+            let declared = Set(targets.compactMap { target -> String? in
+                if case .azureDevOps(let variable) = target { return variable }
+                return nil
+            })
+            let foreign = write.variableNames.filter { !declared.contains($0) && $0 != ModelWorld.unrelatedVariable }
+            if write.groupID != ModelWorld.azureDevOpsGroupID || !foreign.isEmpty {
+                findings.append("Azure DevOps: undeclared write to group \(write.groupID): \(foreign)")
+            }
+        }
         var now: Set<String> = []
+        for (name, variable) in world.azureDevOps.variables(groupID: ModelWorld.azureDevOpsGroupID) {
+            now.insert("azure_devops variable \(name)")
+            if name == ModelWorld.unrelatedVariable && variable.value != "unrelated-value-kept" {
+                findings.append("Azure DevOps: the unrelated secret \(name) lost its value")
+            }
+        }
         for (key, _) in world.kubernetes.secret(namespace: "api", name: "envshed")?.data ?? [:] { now.insert("kubernetes key \(key)") }
         for rotation in world.model.rotations {
             for case .file(let name) in rotation.targets where FileManager.default.fileExists(atPath: world.filesDirectory + "/" + name) {

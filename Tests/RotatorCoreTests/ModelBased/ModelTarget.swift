@@ -7,6 +7,8 @@ enum ModelTarget: Sendable, Hashable, CustomStringConvertible {
     case gitlabProject(project: String, variable: String)
     case kubernetes(namespace: String, secret: String, key: String)
     case file(name: String)
+    /// A variable of the one shared Azure DevOps group `acme/platform/shared`.
+    case azureDevOps(variable: String)
 
     /// The plan's YAML flow mapping for it; `files` is the directory the file targets live in.
     func yaml(files: String) -> String {
@@ -21,6 +23,8 @@ enum ModelTarget: Sendable, Hashable, CustomStringConvertible {
             "kubernetes: { namespace: \(namespace), secret: \(secret), key: \(key) }"
         case .file(let name):
             "file: { path: \(files)/\(name) }"
+        case .azureDevOps(let variable):
+            "azure_devops: { organization: acme, project: platform, group: shared, variable: \(variable) }"
         }
     }
 
@@ -31,6 +35,7 @@ enum ModelTarget: Sendable, Hashable, CustomStringConvertible {
         case .gitlabProject(let project, let variable): "gitlab:\(project)/\(variable)"
         case .kubernetes(let namespace, let secret, let key): "kubernetes:\(namespace)/\(secret)#\(key)"
         case .file(let name): "file:\(name)"
+        case .azureDevOps(let variable): "azure_devops:shared#\(variable)"
         }
     }
 }

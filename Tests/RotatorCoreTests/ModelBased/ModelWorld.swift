@@ -21,6 +21,11 @@ final class ModelWorld: Sendable {
     let github: GitHubEmulator
     let gitlab: GitLabEmulator
     let kubernetes: KubernetesEmulator
+    /// Project `acme/platform` with the group `shared` (id 1) every Azure DevOps target writes.
+    let azureDevOps: AzureDevOpsEmulator
+    static let azureDevOpsGroupID = 1
+    /// A secret of the shared group that no rotation writes: it must keep its value.
+    static let unrelatedVariable = "UNRELATED_SECRET"
     let servers: [EmulatorServer]
     let directory: String
     let credentials: [String: String]
@@ -40,10 +45,11 @@ final class ModelWorld: Sendable {
     var planPath: String { directory + "/plan.yaml" }
 
     private init(
-        model: ModelCase, emulators: (EnvshedEmulator, GitHubEmulator, GitLabEmulator, KubernetesEmulator), servers: [EmulatorServer],
-        directory: String, credentials: [String: String], adopted: [String: String], foreign: [String]
+        model: ModelCase, emulators: (EnvshedEmulator, GitHubEmulator, GitLabEmulator, KubernetesEmulator), azureDevOps: AzureDevOpsEmulator,
+        servers: [EmulatorServer], directory: String, credentials: [String: String], adopted: [String: String], foreign: [String]
     ) {
         self.model = model
+        self.azureDevOps = azureDevOps
         (envshed, github, gitlab, kubernetes) = emulators
         self.servers = servers
         self.directory = directory
@@ -59,7 +65,7 @@ final class ModelWorld: Sendable {
         func credential(_ prefix: String) -> String { prefix + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
         let credentials = [
             "ENVSHED_TOKEN": credential("envshed_admin_"), "GITHUB_TOKEN": credential("ghp_"), "GITLAB_TOKEN": credential("glpat-"),
-            "KUBE_TOKEN": credential("kube-sa-"),
+            "KUBE_TOKEN": credential("kube-sa-"), "AZURE_DEVOPS_PAT": credential("azdo-pat-"),
         ]
         let envshed = EnvshedEmulator(org: org, adminToken: credentials["ENVSHED_TOKEN"]!)
         envshed.addProject(slug: "api", id: projectID)
@@ -86,6 +92,7 @@ final class ModelWorld: Sendable {
         }
         var adopted: [String: String] = [:]
         var secretData = [unrelatedKey: "not-a-token"]
+        var groupVariables = [unrelatedVariable: AzureDevOpsStoredVariable(value: "unrelated-value-kept", isSecret: true)]
         for rotation in model.rotations {
             guard let days = rotation.adoptExpiresInDays else { continue }
             let token = envshed.seedToken(
@@ -103,10 +110,15 @@ final class ModelWorld: Sendable {
                     _ = FileManager.default.createFile(atPath: directory + "/files/" + name, contents: Data(token.value.utf8), attributes: [.posixPermissions: 0o600])
                 case .githubRepository, .githubEnvironment:
                     break
+                case .azureDevOps(let variable):
+                    groupVariables[variable] = AzureDevOpsStoredVariable(value: token.value, isSecret: true)
                 }
             }
         }
         kubernetes.addSecret(namespace: "api", name: "envshed", data: secretData)
+        let azureDevOps = AzureDevOpsEmulator(acceptedTokens: [credentials["AZURE_DEVOPS_PAT"]!])
+        azureDevOps.addProject(organization: "acme", project: "platform")
+        azureDevOps.addGroup(organization: "acme", project: "platform", id: azureDevOpsGroupID, name: "shared", variables: groupVariables)
 
         var servers: [EmulatorServer] = []
         do {
@@ -114,12 +126,13 @@ final class ModelWorld: Sendable {
             servers.append(try await github.start())
             servers.append(try await gitlab.start())
             servers.append(try await kubernetes.start())
+            servers.append(try await azureDevOps.start())
         } catch {
             for server in servers { await server.stop() }
             throw error
         }
         let world = ModelWorld(
-            model: model, emulators: (envshed, github, gitlab, kubernetes), servers: servers, directory: directory,
+            model: model, emulators: (envshed, github, gitlab, kubernetes), azureDevOps: azureDevOps, servers: servers, directory: directory,
             credentials: credentials, adopted: adopted, foreign: foreign
         )
         try world.planYAML.write(toFile: world.planPath, atomically: true, encoding: .utf8)
@@ -155,6 +168,10 @@ final class ModelWorld: Sendable {
             "  kubernetes:",
             "    api_url: \(servers[3].baseURL.absoluteString)",
             "    token: env:KUBE_TOKEN",
+            "  azure_devops:",
+            "    api_url: \(servers[4].baseURL.absoluteString)",
+            "    token: env:AZURE_DEVOPS_PAT",
+            "    writes_per_minute: 6000",
             "defaults:",
             "  expires_in_days: 30",
             "  rotate_before_days: 7",
@@ -242,6 +259,8 @@ final class ModelWorld: Sendable {
             kubernetes.secretValue(namespace: namespace, name: secret, key: key)
         case .file(let name):
             (try? Data(contentsOf: URL(fileURLWithPath: filesDirectory + "/" + name))).map { String(decoding: $0, as: UTF8.self) }
+        case .azureDevOps(let variable):
+            azureDevOps.variable(groupID: Self.azureDevOpsGroupID, name: variable)?.value
         }
     }
 

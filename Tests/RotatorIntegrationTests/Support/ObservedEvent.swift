@@ -6,6 +6,7 @@ import RotatorEmulators
 struct ObservedEvent: Sendable {
     enum Host: String, Sendable, CaseIterable {
         case envshed, github, gitlab, kubernetes
+        case azureDevOps
     }
 
     let host: Host

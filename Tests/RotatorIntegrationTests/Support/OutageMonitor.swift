@@ -14,6 +14,7 @@ final class OutageMonitor: Sendable {
     private let github: GitHubEmulator
     private let gitlab: GitLabEmulator
     private let kubernetes: KubernetesEmulator
+    private let azureDevOps: AzureDevOpsEmulator?
     /// Where file targets live; the state folder and the harness's own files are not targets.
     private let directory: String
     private let excludedPaths: Set<String>
@@ -21,8 +22,9 @@ final class OutageMonitor: Sendable {
 
     init(
         envshed: EnvshedEmulator, github: GitHubEmulator, gitlab: GitLabEmulator, kubernetes: KubernetesEmulator, directory: String,
-        excluding excludedPaths: Set<String>
+        excluding excludedPaths: Set<String>, azureDevOps: AzureDevOpsEmulator? = nil
     ) {
+        self.azureDevOps = azureDevOps
         self.envshed = envshed
         self.github = github
         self.gitlab = gitlab
@@ -74,6 +76,13 @@ final class OutageMonitor: Sendable {
             let name = "kubernetes:\(write.namespace)/\(write.name)"
             guard seen.insert(name).inserted, let secret = kubernetes.secret(namespace: write.namespace, name: write.name) else { continue }
             for (key, value) in secret.data.sorted(by: { $0.key < $1.key }) { held.append((name + "/" + key, value)) }
+        }
+        if let azureDevOps {
+            for id in Set(azureDevOps.writes.map(\.groupID)).sorted() {
+                for (name, variable) in azureDevOps.variables(groupID: id).sorted(by: { $0.key < $1.key }) {
+                    if let value = variable.value { held.append(("azure_devops:group \(id)/\(name)", Data(value.utf8))) }
+                }
+            }
         }
         if let files = FileManager.default.enumerator(atPath: directory) {
             for case let file as String in files {

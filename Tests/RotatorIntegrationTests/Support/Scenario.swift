@@ -18,11 +18,18 @@ final class Scenario: Sendable {
     static let gitlabGroupID = 301
     static let appID = 12345
     static let installationID = 678
+    static let azureDevOpsGroupID = 7
+    /// The value of the secret `DB_PASSWORD` someone else keeps in the shared Azure DevOps group.
+    static let azureDevOpsKeptSecret = "kept-db-password-" + String(repeating: "p4", count: 8)
 
     let envshed: EnvshedEmulator
     let github: GitHubEmulator
     let gitlab: GitLabEmulator
     let kubernetes: KubernetesEmulator
+    /// Azure DevOps: project `acme/platform` with variable group 7 `deploy-tokens`.
+    let azureDevOps: AzureDevOpsEmulator
+    let azureDevOpsServer: EmulatorServer
+    let azureDevOpsToken: String
     let envshedServer: EmulatorServer
     let githubServer: EmulatorServer
     let gitlabServer: EmulatorServer
@@ -49,8 +56,11 @@ final class Scenario: Sendable {
 
     private init(
         envshed: EnvshedEmulator, github: GitHubEmulator, gitlab: GitLabEmulator, kubernetes: KubernetesEmulator,
-        servers: [EmulatorServer], directory: String, tokens: [String]
+        azureDevOps: AzureDevOpsEmulator, servers: [EmulatorServer], directory: String, tokens: [String]
     ) {
+        self.azureDevOps = azureDevOps
+        self.azureDevOpsServer = servers[4]
+        self.azureDevOpsToken = tokens[4]
         self.envshed = envshed
         self.github = github
         self.gitlab = gitlab
@@ -66,7 +76,7 @@ final class Scenario: Sendable {
         self.kubernetesToken = tokens[3]
         self.monitor = OutageMonitor(
             envshed: envshed, github: github, gitlab: gitlab, kubernetes: kubernetes, directory: directory,
-            excluding: [directory + "/state", directory + "/plan.yaml", directory + "/app.pem"]
+            excluding: [directory + "/state", directory + "/plan.yaml", directory + "/app.pem"], azureDevOps: azureDevOps
         )
     }
 
@@ -117,24 +127,36 @@ final class Scenario: Sendable {
         let kubernetes = KubernetesEmulator(acceptedTokens: [kubernetesToken])
         kubernetes.addNamespace("api")
         kubernetes.addDeployment(namespace: "api", name: "api")
+        let azureDevOpsToken = "azdo-pat-" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let azureDevOps = AzureDevOpsEmulator(acceptedTokens: [azureDevOpsToken])
+        azureDevOps.addProject(organization: "acme", project: "platform")
+        azureDevOps.addGroup(
+            organization: "acme", project: "platform", id: Self.azureDevOpsGroupID, name: "deploy-tokens",
+            variables: [
+                "REGION": AzureDevOpsStoredVariable(value: "westeurope", isSecret: false),
+                "DB_PASSWORD": AzureDevOpsStoredVariable(value: Self.azureDevOpsKeptSecret, isSecret: true),
+            ]
+        )
         var servers: [EmulatorServer] = []
         do {
             servers.append(try await envshed.start())
             servers.append(try await github.start())
             servers.append(try await gitlab.start())
             servers.append(try await kubernetes.start())
+            servers.append(try await azureDevOps.start())
         } catch {
             for server in servers { await server.stop() }
             throw error
         }
         let scenario = Scenario(
-            envshed: envshed, github: github, gitlab: gitlab, kubernetes: kubernetes, servers: servers,
-            directory: directory, tokens: [adminToken, githubToken, gitlabToken, kubernetesToken]
+            envshed: envshed, github: github, gitlab: gitlab, kubernetes: kubernetes, azureDevOps: azureDevOps, servers: servers,
+            directory: directory, tokens: [adminToken, githubToken, gitlabToken, kubernetesToken, azureDevOpsToken]
         )
         envshed.observe { [scenario] request in scenario.observed(.envshed, request) }
         github.observe { [scenario] request in scenario.observed(.github, request) }
         gitlab.observe { [scenario] request in scenario.observed(.gitlab, request) }
         kubernetes.observe { [scenario] request in scenario.observed(.kubernetes, request) }
+        azureDevOps.observe { [scenario] request in scenario.observed(.azureDevOps, request) }
         return scenario
     }
 
@@ -156,7 +178,7 @@ final class Scenario: Sendable {
     var outageViolations: [String] { monitor.violations }
 
     func stop() async {
-        for server in [envshedServer, githubServer, gitlabServer, kubernetesServer] { await server.stop() }
+        for server in [envshedServer, githubServer, gitlabServer, kubernetesServer, azureDevOpsServer] { await server.stop() }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -194,6 +216,10 @@ final class Scenario: Sendable {
               kubernetes:
                 api_url: \(kubernetesServer.baseURL.absoluteString)
                 token: env:KUBE_TOKEN
+                \(budget)
+              azure_devops:
+                api_url: \(azureDevOpsServer.baseURL.absoluteString)
+                token: env:AZURE_DEVOPS_PAT
                 \(budget)
             """
     }
@@ -343,6 +369,7 @@ final class Scenario: Sendable {
     func startRotator(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws -> RotatorProcess.Running {
         var environment = [
             "ENVSHED_TOKEN": adminToken, "GITHUB_TOKEN": githubToken, "GITLAB_TOKEN": gitlabToken, "KUBE_TOKEN": kubernetesToken,
+            "AZURE_DEVOPS_PAT": azureDevOpsToken,
         ]
         environment.merge(extraEnvironment) { _, new in new }
         let running = try RotatorProcess.start(arguments + ["--config", planPath, "--log-format", "json"], environment: environment, in: directory)
@@ -351,7 +378,7 @@ final class Scenario: Sendable {
     }
 
     /// Every request either emulator received, as "METHOD path" lines.
-    var allRequests: [RecordedRequest] { envshed.requests + github.requests + gitlab.requests + kubernetes.requests }
+    var allRequests: [RecordedRequest] { envshed.requests + github.requests + gitlab.requests + kubernetes.requests + azureDevOps.requests }
     var writeRequests: [RecordedRequest] { allRequests.filter(\.isWrite) }
 
     /// The token value a GitHub secret holds, decrypted by the emulator.
@@ -369,7 +396,7 @@ final class Scenario: Sendable {
     /// (killed runs included, `results` too) or in any file of the state directory (database, WAL,
     /// audit log, metrics), or in `files`.
     func expectNoSecretsLeaked(_ results: [RotatorProcess.Result], files: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        var secrets = envshed.tokens.map(\.value) + [adminToken, githubToken, gitlabToken, kubernetesToken]
+        var secrets = envshed.tokens.map(\.value) + [adminToken, githubToken, gitlabToken, kubernetesToken, azureDevOpsToken, Self.azureDevOpsKeptSecret]
         secrets += github.installationTokens.map(\.value)
         if let pem = try? String(contentsOfFile: appKeyPath, encoding: .utf8) {
             // The key's base64 lines; any one of them appearing would be a leak.

@@ -191,6 +191,8 @@ public struct GitHubClient: Sendable {
             "organization secrets need 'Organization secrets: write'\(secret.visibility == .selected ? " and 'Metadata: read' on the selected repositories" : "") (fine-grained token or GitHub App) or the 'admin:org' scope (classic token)"
         case .gitlabVariable, .kubernetesSecret, .file:
             "not a GitHub target"
+        case .azureDevOpsVariable:
+            "not a GitHub target"
         }
     }
 

@@ -24,6 +24,8 @@ struct GitHubSecretTarget: SecretTarget {
             secretName = secret
         case .githubOrganization, .gitlabVariable, .kubernetesSecret, .file:
             return nil
+        case .azureDevOpsVariable:
+            return nil
         }
         self.target = target
         self.client = client
