@@ -24,7 +24,7 @@ public struct KubernetesClient: Sendable {
             throw TargetError(provider: .kubernetes, target: target.label, operation: operation, message: "cannot build a URL from \(endpoint.apiURL)")
         }
         var headers = ["Accept": "application/json", "User-Agent": UserAgent.value]
-        endpoint.token?.withRevealed { headers["Authorization"] = "Bearer \($0)" }
+        endpoint.currentToken()?.withRevealed { headers["Authorization"] = "Bearer \($0)" }
         if let contentType { headers["Content-Type"] = contentType }
         // The only PATCHes sent are a server-side apply of the whole intended state of one key and
         // a merge patch setting one annotation to a value fixed before the first attempt: sending
