@@ -62,10 +62,11 @@ public struct KubernetesClient: Sendable {
         case 401:
             hint = "\(endpoint.credentialName) was rejected: it is missing, expired or not a token of this cluster"
         case 403:
+            // `envshed-rotator plan --rbac` prints the whole Role.
             let verbs = resource == "secrets"
-                ? "get, patch and create on secrets (create because server-side apply creates a missing Secret)"
-                : "patch on deployments.apps (to restart)"
-            hint = "\(endpoint.credentialName) lacks RBAC permission: the bot needs \(verbs) in namespace \(namespace)"
+                ? "get and patch on secrets (and create while the Secret does not exist: server-side apply creates it)"
+                : "get and patch on deployments.apps (to restart and to wait for the rollout)"
+            hint = "\(endpoint.credentialName) lacks RBAC permission: the bot needs \(verbs) in namespace \(namespace); envshed-rotator plan --rbac prints the Roles the plan needs"
         case 404:
             hint = resource == "secrets" ? "the namespace \(namespace) does not exist" : "no such deployment in namespace \(namespace)"
         case 409:
