@@ -119,7 +119,11 @@ struct KubernetesManifestTests {
             let configMap = try #require(Self.objects("ConfigMap", in: documents).first)
             let configMapName = try #require(Self.value(configMap, "metadata.name") as? String)
             #expect(
-                configMapMounts.contains { $0.configMap == configMapName && ($0.subPath.map { _ in $0.path } ?? $0.path + "/plan.yaml") == planPath },
+                configMapMounts.contains { mount in
+                    // With subPath the file is mounted at the path itself; without, inside the directory.
+                    mount.configMap == configMapName && (mount.subPath == nil || mount.subPath == "plan.yaml")
+                        && (mount.subPath == nil ? mount.path + "/plan.yaml" : mount.path) == planPath
+                },
                 "--config \(planPath) is not the ConfigMap's plan.yaml"
             )
         }
