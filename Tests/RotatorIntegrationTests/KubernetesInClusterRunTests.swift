@@ -106,7 +106,8 @@ struct KubernetesInClusterRunTests {
             world.kubernetes.addSecret(namespace: "api", name: "envshed", data: [:])
             world.kubernetes.addSecret(namespace: "web", name: "envshed", data: [:])
             world.kubernetes.addDeployment(namespace: "api", name: "api")
-            let old = ["kube-api": world.seedToken(expiresInDays: 3), "kube-web": world.seedToken(expiresInDays: 3)]
+            // Due (7 days of lead time) but not within warn_before_days (3): a failure exits 1, not 3.
+            let old = ["kube-api": world.seedToken(expiresInDays: 5), "kube-web": world.seedToken(expiresInDays: 5)]
             try world.writePlan(Self.inClusterPlan(world, adopt: old.mapValues(\.id)))
             let rbac = try await world.rotator(["plan", "--rbac"], extraEnvironment: environment)
             #expect(rbac.exitCode == 0, "\(rbac.all)")
