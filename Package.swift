@@ -102,6 +102,8 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                // KubernetesManifestTests parses deploy/kubernetes/*.yaml.
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ]

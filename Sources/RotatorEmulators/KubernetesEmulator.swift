@@ -19,6 +19,14 @@ import Synchronization
 /// `Conflict` naming that manager unless `force=true`, which takes the key over; applying the
 /// value a key already has makes the manager a co-owner. Immutable Secrets refuse changes; every
 /// change bumps `resourceVersion`. Apply bodies are read as JSON (valid YAML).
+///
+/// With `enforceRBAC`, requests are authorized as RBAC does: a 403 `Forbidden` unless a rule
+/// grants the verb on the named object (https://kubernetes.io/docs/reference/access-authn-authz/rbac/);
+/// an apply that creates a missing Secret needs `create` as well as `patch`, with the Secret's
+/// name, as the API server's patch handler authorizes it (`createAuthorizerAttributes` in
+/// kubernetes/kubernetes `staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go`).
+/// `acceptTokens` replaces the accepted bearer tokens, as the kubelet's rotation of a projected
+/// service-account token and the old token's expiry do.
 public final class KubernetesEmulator: ControllableEmulator {
     /// A Secret as stored: decoded values, who owns which key.
     public struct StoredSecret: Sendable {
@@ -71,14 +79,26 @@ public final class KubernetesEmulator: ControllableEmulator {
     public static let fieldManagerMaxLength = 128
     private static let mergeContentTypes = ["application/strategic-merge-patch+json", "application/merge-patch+json"]
 
-    private let acceptedTokens: Set<String>
+    private let acceptedTokens: Mutex<Set<String>>
+    /// nil: every authenticated request is allowed.
+    private let roleRules = Mutex<[KubernetesRoleRule]?>(nil)
     private let state = Mutex(State())
     public let harness = EmulatorHarness()
 
     /// - Parameter acceptedTokens: bearer tokens that authenticate; an empty set accepts requests
     ///   with no `Authorization` at all, as a `kubectl proxy` does.
     public init(acceptedTokens: Set<String>) {
-        self.acceptedTokens = acceptedTokens
+        self.acceptedTokens = Mutex(acceptedTokens)
+    }
+
+    /// From now on only `tokens` authenticate (an empty set: no `Authorization` needed).
+    public func acceptTokens(_ tokens: Set<String>) {
+        acceptedTokens.withLock { $0 = tokens }
+    }
+
+    /// From now on a request is allowed only if one of `rules` grants it.
+    public func enforceRBAC(_ rules: [KubernetesRoleRule]) {
+        roleRules.withLock { $0 = rules }
     }
 
     // MARK: - Set-up
@@ -214,6 +234,7 @@ public final class KubernetesEmulator: ControllableEmulator {
     }
 
     private func authenticate(_ request: Request) throws(EmulatorRejection) {
+        let acceptedTokens = acceptedTokens.withLock { $0 }
         guard let authorization = request.headers[.authorization] else {
             if acceptedTokens.isEmpty { return }
             throw Self.status(401, reason: "Unauthorized", "Unauthorized")
@@ -224,7 +245,33 @@ public final class KubernetesEmulator: ControllableEmulator {
         }
     }
 
+    /// RBAC, when enforced: the verbs this request needs on its object, each granted by some rule.
+    private func authorize(method: String, route: Route?) throws(EmulatorRejection) {
+        guard let rules = roleRules.withLock({ $0 }), let route else { return }
+        let (namespace, name) = route.address
+        let (apiGroup, resource, kind): (String, String, String) = switch route {
+        case .secret: ("", "secrets", "secrets")
+        case .deployment: ("apps", "deployments", "deployments.apps")
+        }
+        var verbs: [String]
+        switch method {
+        case "GET": verbs = ["get"]
+        case "PATCH": verbs = ["patch"]
+        default: verbs = [method.lowercased()]
+        }
+        if method == "PATCH", case .secret = route, secret(namespace: namespace, name: name) == nil {
+            verbs.append("create")
+        }
+        for verb in verbs where !rules.contains(where: { $0.allows(verb: verb, apiGroup: apiGroup, resource: resource, namespace: namespace, name: name) }) {
+            throw Self.status(
+                403, reason: "Forbidden",
+                "\(kind) \"\(name)\" is forbidden: User \"system:serviceaccount:envshed-rotator:envshed-rotator\" cannot \(verb) resource \"\(resource)\" in API group \"\(apiGroup)\" in the namespace \"\(namespace)\""
+            )
+        }
+    }
+
     private func handle(_ request: Request, method: String, route: Route?) async throws(EmulatorRejection) -> JSONResponse {
+        try authorize(method: method, route: route)
         let query = QueryString.parameters(request.uri.query)
         switch (method, route) {
         case ("GET", .secret(let namespace, let name)?):

@@ -269,7 +269,7 @@ struct TargetsEndToEndTests {
             name: "Kubernetes 403",
             target: "kubernetes: { namespace: api, secret: envshed, key: ENVSHED_TOKEN }",
             fault: { $0.kubernetes.inject(InjectedFault(method: "PATCH", status: 403)) },
-            expected: ["kubernetes:api/envshed#ENVSHED_TOKEN: apply secret answered HTTP 403", "providers.kubernetes.token lacks RBAC permission: the bot needs get, patch and create on secrets", "in namespace api"]
+            expected: ["kubernetes:api/envshed#ENVSHED_TOKEN: apply secret answered HTTP 403", "providers.kubernetes.token lacks RBAC permission: the bot needs get and patch on secrets", "in namespace api", "plan --rbac"]
         ),
         ProviderDenial(
             name: "GitHub organization 403",

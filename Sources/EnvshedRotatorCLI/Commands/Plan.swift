@@ -8,7 +8,8 @@ extension RotatorCommand {
             discussion: """
                 For each rotation: the current token and its expiry, whether it is due and why, the \
                 name the new token would get, the targets it would write and what would be revoked. \
-                Reads the state and Envshed's token list; writes nothing anywhere.
+                Reads the state and Envshed's token list; writes nothing anywhere. With --rbac: only \
+                the Kubernetes Roles the plan's targets need, as YAML, offline.
                 """
         )
 
@@ -20,7 +21,13 @@ extension RotatorCommand {
         @Flag(help: "Print one JSON document instead of text.")
         var json = false
 
+        @Flag(help: "Print the Kubernetes Roles (RBAC) the plan's targets need, as YAML, and nothing else. Offline.")
+        var rbac = false
+
         func run() async throws {
+            if rbac {
+                return try Bootstrap.finish(Bootstrap.rotator(global).rbac(only: only))
+            }
             try Bootstrap.finish(await Bootstrap.rotator(global).plan(only: only, json: json))
         }
     }

@@ -3,7 +3,9 @@ import Foundation
 /// Where a credential lives, as the plan names it. The plan never holds the value itself.
 ///
 /// - `env:NAME`: an environment variable;
-/// - `file:/path`: a whole file, trailing newline stripped, refused when group or others can read it;
+/// - `file:/path`: a whole file, trailing newline stripped, refused when group or others can read it
+///   (one exception: a Kubernetes Secret volume readable by the pod's own `fsGroup`, see
+///   `isKubernetesVolumeFile`);
 /// - `systemd:NAME`: `$CREDENTIALS_DIRECTORY/NAME`, as systemd's `LoadCredential=` provides it.
 public enum CredentialReference: Sendable, Hashable, CustomStringConvertible {
     case environment(String)
@@ -63,7 +65,7 @@ public enum CredentialReference: Sendable, Hashable, CustomStringConvertible {
         guard stat(path, &info) == 0 else {
             throw CredentialError(reference: reference, reason: "cannot read \(path): \(String(cString: strerror(errno)))")
         }
-        if checkMode && info.st_mode & 0o044 != 0 {
+        if checkMode && info.st_mode & 0o044 != 0 && !isKubernetesVolumeFile(path, info) {
             let mode = String(info.st_mode & 0o777, radix: 8)
             throw CredentialError(
                 reference: reference,
@@ -79,6 +81,23 @@ public enum CredentialReference: Sendable, Hashable, CustomStringConvertible {
             throw CredentialError(reference: reference, reason: "\(path) is empty")
         }
         return Secret(text)
+    }
+}
+
+extension CredentialReference {
+    /// A file of a Secret volume that the kubelet made readable to this process's own group and
+    /// nobody else. A non-root pod can read a Secret volume only through `fsGroup`, and the kubelet
+    /// then adds group read to every file whatever `defaultMode` says (`SetVolumeOwnership`,
+    /// kubernetes/kubernetes `pkg/volume/volume_linux.go`; the `defaultMode` field's documentation:
+    /// "this might be in conflict with other options that affect the file mode, like fsGroup").
+    /// Accepted only when: no bit for others, no group write, the file's group is this process's
+    /// effective group, and the directory is a kubelet atomic-writer volume (it holds `..data`), so
+    /// a group-readable file elsewhere (a shared `users` group on a host) is still refused.
+    static func isKubernetesVolumeFile(_ path: String, _ info: stat) -> Bool {
+        guard info.st_mode & 0o007 == 0, info.st_mode & 0o020 == 0, info.st_gid == getegid() else { return false }
+        let directory = (path as NSString).deletingLastPathComponent
+        var marker = stat()
+        return lstat(directory + "/..data", &marker) == 0
     }
 }
 

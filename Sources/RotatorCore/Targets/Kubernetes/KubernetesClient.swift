@@ -24,7 +24,7 @@ public struct KubernetesClient: Sendable {
             throw TargetError(provider: .kubernetes, target: target.label, operation: operation, message: "cannot build a URL from \(endpoint.apiURL)")
         }
         var headers = ["Accept": "application/json", "User-Agent": UserAgent.value]
-        endpoint.token?.withRevealed { headers["Authorization"] = "Bearer \($0)" }
+        endpoint.currentToken()?.withRevealed { headers["Authorization"] = "Bearer \($0)" }
         if let contentType { headers["Content-Type"] = contentType }
         // The only PATCHes sent are a server-side apply of the whole intended state of one key and
         // a merge patch setting one annotation to a value fixed before the first attempt: sending
@@ -62,10 +62,11 @@ public struct KubernetesClient: Sendable {
         case 401:
             hint = "\(endpoint.credentialName) was rejected: it is missing, expired or not a token of this cluster"
         case 403:
+            // `envshed-rotator plan --rbac` prints the whole Role.
             let verbs = resource == "secrets"
-                ? "get, patch and create on secrets (create because server-side apply creates a missing Secret)"
-                : "patch on deployments.apps (to restart)"
-            hint = "\(endpoint.credentialName) lacks RBAC permission: the bot needs \(verbs) in namespace \(namespace)"
+                ? "get and patch on secrets (and create while the Secret does not exist: server-side apply creates it)"
+                : "get and patch on deployments.apps (to restart and to wait for the rollout)"
+            hint = "\(endpoint.credentialName) lacks RBAC permission: the bot needs \(verbs) in namespace \(namespace); envshed-rotator plan --rbac prints the Roles the plan needs"
         case 404:
             hint = resource == "secrets" ? "the namespace \(namespace) does not exist" : "no such deployment in namespace \(namespace)"
         case 409:
