@@ -100,7 +100,7 @@ struct DocumentationExampleTests {
             return []
         } catch {
             guard case .invalid(let diagnostics) = error else {
-                return [PlanDiagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), "\(error)")]
+                return [PlanDiagnostic(.error, at: RotatorCore.SourceLocation(file: file, line: 1, column: 1), "\(error)")]
             }
             return diagnostics.filter { $0.severity == .error }
         }

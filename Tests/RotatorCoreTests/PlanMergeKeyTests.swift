@@ -72,7 +72,7 @@ struct PlanMergeKeyTests {
     /// The plan without where each value was written, to compare two spellings of one plan.
     static func canonical(_ plan: Plan) -> String {
         var plan = plan
-        let nowhere = SourceLocation(file: "", line: 0, column: 0)
+        let nowhere = RotatorCore.SourceLocation(file: "", line: 0, column: 0)
         for index in plan.rotations.indices {
             plan.rotations[index].location = nowhere
             plan.rotations[index].adopt?.location = nil
