@@ -24,11 +24,10 @@ struct PlanMergeKeyTests {
         x-api: &api
           project: { slug: api, id: 3f1c2b7e-0000-4000-8000-000000000001 }
         rotations:
-          - <<: *rotation
+          - <<: [*rotation, *api, *short]
             id: api-production
             purpose: GitHub Actions deploy
             environment: { slug: production, id: 9ab20000-0000-4000-8000-000000000002 }
-            <<: [*api, *short]
             targets:
               - github: { repo: acme/api, environment: production, secret: ENVSHED_TOKEN }
           - <<: [*api, *short, *rotation]
@@ -110,7 +109,7 @@ struct PlanMergeKeyTests {
         let plan = try PlanLoader.parse(Self.merged, file: "plan.yaml")
         let production = try #require(plan.rotation(id: "api-production"))
         #expect(production.purpose == "GitHub Actions deploy", "its own purpose, not the merged one")
-        #expect(production.expiresInDays == 30, "*rotation is merged before *short in this mapping")
+        #expect(production.expiresInDays == 30, "*rotation is listed before *short")
         #expect(production.rotateBeforeDays == 7)
         let staging = try #require(plan.rotation(id: "api-staging"))
         #expect(staging.purpose == "shared purpose")
@@ -141,16 +140,20 @@ struct PlanMergeKeyTests {
 
     @Test("a merge key takes only mappings; a quoted \"<<\" and x- keys below the top level are ordinary unknown keys")
     func refusedMerges() {
-        let scalar = Self.errors(Self.merged.replacingOccurrences(of: "  - <<: *rotation\n", with: "  - <<: 3\n"))
+        let scalar = Self.errors(Self.merged.replacingOccurrences(of: "  - <<: [*rotation, *api, *short]\n", with: "  - <<: 3\n"))
         #expect(scalar.contains { $0.location.line == 17 && $0.message.contains("a merge key (<<) takes a mapping") }, "\(scalar)")
 
-        let listOfScalars = Self.errors(Self.merged.replacingOccurrences(of: "<<: [*api, *short]", with: "<<: [*api, short]"))
-        #expect(listOfScalars.contains { $0.location.line == 21 && $0.message.contains("a merge key (<<) lists mappings") }, "\(listOfScalars)")
+        let listOfScalars = Self.errors(Self.merged.replacingOccurrences(of: "<<: [*api, *short, *rotation]", with: "<<: [*api, short, *rotation]"))
+        #expect(listOfScalars.contains { $0.location.line == 23 && $0.location.column == 16 && $0.message.contains("a merge key (<<) lists mappings") }, "\(listOfScalars)")
 
-        let quoted = Self.errors(Self.merged.replacingOccurrences(of: "  - <<: *rotation\n", with: "  - \"<<\": *rotation\n"))
+        let quoted = Self.errors(Self.merged.replacingOccurrences(of: "  - <<: [*rotation, *api, *short]\n", with: "  - \"<<\": *rotation\n"))
         #expect(quoted.contains { $0.location.line == 17 && $0.message.contains("unknown key '<<'") }, "\(quoted)")
 
         let nested = Self.errors(Self.merged.replacingOccurrences(of: "    id: api-staging\n", with: "    id: api-staging\n    x-note: hello\n"))
         #expect(nested.contains { $0.message.contains("unknown key 'x-note'") }, "\(nested)")
+
+        // YAML allows one `<<` per mapping, like any key: several sources go in one list.
+        let twice = Self.errors(Self.merged.replacingOccurrences(of: "    id: api-staging\n", with: "    id: api-staging\n    <<: *short\n"))
+        #expect(twice.contains { $0.message.contains("duplicate key") }, "\(twice)")
     }
 }
