@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 /// `scripts/package-deb` (docs/packaging.md): the package it builds installs a binary that runs
@@ -25,7 +24,8 @@ struct DebianPackageTests {
         let stderr: String
     }
 
-    /// Runs a program to its end; a deadline kills it so that a hang fails instead of blocking.
+    /// Runs a program to its end, its output in files (a build writes more than a pipe holds); a
+    /// deadline kills it so that a hang fails instead of blocking.
     static func run(_ program: String, _ arguments: [String], in directory: URL? = nil, deadline: Duration = .seconds(60)) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
@@ -35,28 +35,28 @@ struct DebianPackageTests {
         environment["SYSTEMD_LOG_COLOR"] = "0"
         environment["SYSTEMD_COLORS"] = "0"
         process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
+        let outputs = FileManager.default.temporaryDirectory.appendingPathComponent("deb-output-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: outputs) }
+        let outURL = outputs.appendingPathComponent("stdout")
+        let errURL = outputs.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let timer = ToolDeadline(process, deadline: deadline)
-        // stderr of a build is long: read it on another thread so that neither pipe fills up.
-        let errors = Mutex(Data())
-        let reading = DispatchGroup()
-        let errorHandle = stderr.fileHandleForReading
-        DispatchQueue.global().async(group: reading) {
-            let data = errorHandle.readDataToEndOfFile()
-            errors.withLock { $0 = data }
-        }
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         timer.disarm()
-        reading.wait()
+        try out.close()
+        try err.close()
         return Output(
             status: process.terminationStatus,
-            stdout: String(decoding: output, as: UTF8.self),
-            stderr: errors.withLock { String(decoding: $0, as: UTF8.self) }
+            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
         )
     }
 
