@@ -10,11 +10,10 @@ import Testing
 /// way before. Skipped without dpkg-deb unless `ENVSHED_ROTATOR_REQUIRE_TOOLS` is set (CI).
 @Suite(
     "Debian package",
-    .enabled(if: DebianPackageTests.dpkgDeb != nil || SystemdTools.required),
+    .enabled(if: DebTools.dpkgDeb != nil || SystemdTools.required),
     .timeLimit(.minutes(60))
 )
 struct DebianPackageTests {
-    static let dpkgDeb = ["/usr/bin/dpkg-deb", "/bin/dpkg-deb"].first { FileManager.default.isExecutableFile(atPath: $0) }
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -62,7 +61,7 @@ struct DebianPackageTests {
 
     @Test("the package builds, its binary runs --version and validate, and its units verify")
     func packageRoundTrip() throws {
-        let dpkgDeb = try #require(Self.dpkgDeb, "dpkg-deb is not installed (Debian: apt-get install dpkg)")
+        let dpkgDeb = try #require(DebTools.dpkgDeb, "dpkg-deb is not installed (Debian: apt-get install dpkg)")
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("deb-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -140,4 +139,9 @@ struct DebianPackageTests {
         let complaints = (verify.stdout + verify.stderr).split(separator: "\n").filter { $0.contains("envshed-rotator") }
         #expect(complaints.isEmpty, "systemd-analyze verify complained:\n\(verify.stdout)\(verify.stderr)")
     }
+}
+
+/// Where dpkg-deb is (outside the suite: its trait cannot read the suite's own members).
+enum DebTools {
+    static let dpkgDeb = ["/usr/bin/dpkg-deb", "/bin/dpkg-deb"].first { FileManager.default.isExecutableFile(atPath: $0) }
 }
