@@ -20,9 +20,9 @@ struct SystemdUnitTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let binary = folder.appendingPathComponent("envshed-rotator")
         try FileManager.default.copyItem(at: RotatorProcess.binary, to: binary)
-        for name in ["envshed-rotator.service", "envshed-rotator.timer"] {
+        for name in ["envshed-rotator.service", "envshed-rotator.timer", "envshed-rotator-failure@.service"] {
             var text = try String(contentsOf: unitDirectory.appendingPathComponent(name), encoding: .utf8)
-            if name.hasSuffix(".service") {
+            if name == "envshed-rotator.service" {
                 #expect(text.contains("ExecStart=/usr/local/bin/envshed-rotator run "), "the shipped unit runs the installed binary")
                 text = text.replacingOccurrences(of: "ExecStart=/usr/local/bin/envshed-rotator", with: "ExecStart=\(binary.path)")
             }
@@ -55,18 +55,26 @@ struct SystemdUnitTests {
     func verify() throws {
         let folder = try Self.scratchCopy()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try Self.run(["verify", folder.appendingPathComponent("envshed-rotator.service").path, folder.appendingPathComponent("envshed-rotator.timer").path])
+        let units = ["envshed-rotator.service", "envshed-rotator.timer", "envshed-rotator-failure@.service"]
+        let result = try Self.run(["verify"] + units.map { folder.appendingPathComponent($0).path })
         #expect(result.status == 0, "\(result.output)")
         // verify exits 0 on some problems (an invalid line is only "ignored"): nothing about our units may be printed.
         let ours = result.output.split(separator: "\n").filter { $0.contains("envshed-rotator") }
         #expect(ours.isEmpty, "systemd-analyze verify complained:\n\(result.output)")
     }
 
-    @Test("systemd-analyze security --offline=yes: exposure at most 2.0")
-    func exposure() throws {
+    @Test("the service starts the shipped failure unit on every failure")
+    func onFailure() throws {
+        let service = try String(contentsOf: Self.unitDirectory.appendingPathComponent("envshed-rotator.service"), encoding: .utf8)
+        #expect(service.contains("\nOnFailure=envshed-rotator-failure@%n.service\n"))
+        #expect(FileManager.default.fileExists(atPath: Self.unitDirectory.appendingPathComponent("envshed-rotator-failure@.service").path))
+    }
+
+    @Test("systemd-analyze security --offline=yes: exposure at most 2.0", arguments: ["envshed-rotator.service", "envshed-rotator-failure@.service"])
+    func exposure(_ unit: String) throws {
         let folder = try Self.scratchCopy()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let service = folder.appendingPathComponent("envshed-rotator.service").path
+        let service = folder.appendingPathComponent(unit).path
         // --threshold counts tenths: 20 is an exposure of 2.0.
         let result = try Self.run(["security", "--offline=yes", "--threshold=\(Int(Self.maximumExposure * 10))", service])
         let line = try #require(result.output.split(separator: "\n").first { $0.contains("Overall exposure level") }, "\(result.output)")

@@ -21,7 +21,7 @@ struct PlanParser {
     }
 
     mutating func parse(_ root: Node) -> Plan? {
-        guard let top = reader.mapping(root, path: "plan", allowed: Self.topLevelKeys) else { return nil }
+        guard let top = reader.mapping(root, path: "plan", allowed: Self.topLevelKeys, extensions: true) else { return nil }
         let location = reader.location(of: root)
 
         let version = reader.int(top, "version", required: true)

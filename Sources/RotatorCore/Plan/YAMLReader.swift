@@ -28,17 +28,26 @@ struct YAMLReader {
 
     /// The node as a mapping whose keys are all in `allowed`; unknown keys are reported with a
     /// suggestion. Returns key → (key node, value node).
-    mutating func mapping(_ node: Node, path: String, allowed: [String]) -> Fields? {
+    /// - Parameter extensions: keys starting with `x-` are skipped, not refused: they hold the
+    ///   anchors that merge keys refer to (as in Compose files), and are read only where merged.
+    mutating func mapping(_ node: Node, path: String, allowed: [String], extensions: Bool = false) -> Fields? {
         guard case .mapping(let mapping) = node else {
             error(node, "\(path): expected a mapping (key: value), got \(describe(node))")
             return nil
         }
         var fields = Fields(owner: node, path: path)
-        for (keyNode, valueNode) in mapping {
+        // YAML merge keys (`<<: *base`, `<<: [*a, *b]`): the mapping's own keys first, then the
+        // merged ones in order; the first spelling of a key wins, so an explicit key overrides a
+        // merged one and an earlier merged mapping overrides a later one. Merged nodes are the
+        // anchor's own nodes (Yams resolves aliases while composing), so a diagnostic about a
+        // merged key or value points at the anchor's text.
+        for (keyNode, valueNode) in pairs(of: mapping, path: path) {
             guard case .scalar(let key) = keyNode else {
                 error(keyNode, "\(path): keys must be plain words")
                 continue
             }
+            if fields.values[key.string] != nil { continue }
+            if extensions, key.string.hasPrefix("x-") { continue }
             if allowed.contains(key.string) {
                 fields.values[key.string] = (keyNode, valueNode)
             } else {
@@ -52,6 +61,36 @@ struct YAMLReader {
             }
         }
         return fields
+    }
+
+    /// A mapping's pairs with its merge keys expanded, in the order that decides which spelling
+    /// of a key wins: the mapping's own keys, then each merged mapping's (itself expanded), in the
+    /// order the merge lists them.
+    private mutating func pairs(of mapping: Node.Mapping, path: String) -> [(key: Node, value: Node)] {
+        var own: [(key: Node, value: Node)] = []
+        var merged: [(key: Node, value: Node)] = []
+        for (keyNode, valueNode) in mapping {
+            // Only a plain `<<` is a merge key; a quoted "<<" is an ordinary (and unknown) key.
+            guard case .scalar(let key) = keyNode, key.string == "<<", key.style == .plain else {
+                own.append((keyNode, valueNode))
+                continue
+            }
+            switch valueNode {
+            case .mapping(let source):
+                merged += pairs(of: source, path: path)
+            case .sequence(let sources):
+                for source in sources {
+                    guard case .mapping(let sourceMapping) = source else {
+                        error(source, "\(path): a merge key (<<) lists mappings (<<: [*a, *b]), got \(describe(source))")
+                        continue
+                    }
+                    merged += pairs(of: sourceMapping, path: path)
+                }
+            default:
+                error(valueNode, "\(path): a merge key (<<) takes a mapping (<<: *base) or a list of mappings (<<: [*a, *b]), got \(describe(valueNode))")
+            }
+        }
+        return own + merged
     }
 
     mutating func sequence(_ node: Node, path: String) -> [Node]? {
