@@ -24,8 +24,12 @@ extension Rotator {
 
         let directory = environment.stateDirectory(for: plan)
         let lock: RunLock
+        // Waiting for the lock changes nothing: a signal then ends the wait at once.
+        environment.interruptBehavior(.exitNow(.locked, "run: stopped waiting for the lock; nothing was changed"))
+        defer { environment.interruptBehavior(.finishStep) }
         do {
             lock = try await RunLock.acquire(directory: directory, command: "run", wait: waitForLock)
+            environment.interruptBehavior(.finishStep)
         } catch {
             if case .held = error { return OperationResult(exit: .locked, messages: ["\(error)"]) }
             return OperationResult(exit: .failure, messages: ["\(error)"])
