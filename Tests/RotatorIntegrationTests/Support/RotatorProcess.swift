@@ -59,7 +59,10 @@ struct RotatorProcess {
     /// Starts the binary and returns at once; `Running.pid` lets a test signal it.
     /// - Parameter journal: stdout and stderr go to one file and `$JOURNAL_STREAM` names it, as
     ///   under systemd (`StandardOutput=journal`); the lines are then in `stderr`, prefixes and all.
-    static func start(_ arguments: [String], environment: [String: String], in directory: String, journal: Bool = false) throws -> Running {
+    /// - Parameter stdin: bytes the process reads on stdin (else /dev/null).
+    static func start(
+        _ arguments: [String], environment: [String: String], in directory: String, journal: Bool = false, stdin: Data? = nil
+    ) throws -> Running {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -81,7 +84,15 @@ struct RotatorProcess {
         }
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        if let stdin {
+            let inPath = directory + "/.stdin-\(UUID().uuidString)"
+            FileManager.default.createFile(atPath: inPath, contents: stdin, attributes: [.posixPermissions: 0o600])
+            process.standardInput = FileHandle(forReadingAtPath: inPath)
+            // The open handle keeps the bytes readable; the name goes at once.
+            try? FileManager.default.removeItem(atPath: inPath)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         let exited = Exited()
         process.terminationHandler = { _ in exited.signal() }
         try process.run()

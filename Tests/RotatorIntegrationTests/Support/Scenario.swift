@@ -332,20 +332,24 @@ final class Scenario: Sendable {
     }
 
     /// Runs the binary with the plan and every credential in its environment; logs as JSON lines.
-    func rotator(_ arguments: [String], extraEnvironment: [String: String] = [:], journal: Bool = false) async throws -> RotatorProcess.Result {
-        try await startRotator(arguments, extraEnvironment: extraEnvironment, journal: journal).wait()
+    func rotator(
+        _ arguments: [String], extraEnvironment: [String: String] = [:], journal: Bool = false, stdin: Data? = nil
+    ) async throws -> RotatorProcess.Result {
+        try await startRotator(arguments, extraEnvironment: extraEnvironment, journal: journal, stdin: stdin).wait()
     }
 
     /// Every process this scenario started, finished or killed: their output is scanned for leaks.
     var finishedRuns: [RotatorProcess.Result] { runs.withLock { $0 } }
 
     /// Starts the binary without waiting, for tests that signal it.
-    func startRotator(_ arguments: [String], extraEnvironment: [String: String] = [:], journal: Bool = false) throws -> RotatorProcess.Running {
+    func startRotator(
+        _ arguments: [String], extraEnvironment: [String: String] = [:], journal: Bool = false, stdin: Data? = nil
+    ) throws -> RotatorProcess.Running {
         var environment = [
             "ENVSHED_TOKEN": adminToken, "GITHUB_TOKEN": githubToken, "GITLAB_TOKEN": gitlabToken, "KUBE_TOKEN": kubernetesToken,
         ]
         environment.merge(extraEnvironment) { _, new in new }
-        let running = try RotatorProcess.start(arguments + ["--config", planPath, "--log-format", "json"], environment: environment, in: directory, journal: journal)
+        let running = try RotatorProcess.start(arguments + ["--config", planPath, "--log-format", "json"], environment: environment, in: directory, journal: journal, stdin: stdin)
         running.onFinish { [self] result in runs.withLock { $0.append(result) } }
         return running
     }
