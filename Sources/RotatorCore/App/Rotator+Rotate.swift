@@ -29,6 +29,7 @@ extension Rotator {
             let transport = transport(for: plan, emergency: request.emergency)
             envshed = try envshedClient(plan, transport: transport)
             targets = try targetFactory(plan, rotations: [rotation], transport: transport)
+            try checkNotificationCredentials(plan)
         } catch {
             return OperationResult(exit: .usage, messages: ["\(error); nothing was changed"])
         }

@@ -18,6 +18,7 @@ extension Rotator {
             let transport = transport(for: plan)
             envshed = try envshedClient(plan, transport: transport)
             targets = try targetFactory(plan, rotations: rotations, transport: transport)
+            try checkNotificationCredentials(plan)
         } catch {
             return OperationResult(exit: .usage, messages: ["\(error); nothing was changed"])
         }
