@@ -8,7 +8,9 @@ extension RotatorCommand {
             discussion: """
                 For each rotation: the current token and its expiry, whether it is due and why, the \
                 name the new token would get, the targets it would write and what would be revoked. \
-                Reads the state and Envshed's token list; writes nothing anywhere.
+                Reads the state and Envshed's token list; writes nothing anywhere. Also checks that \
+                the user that will run the plan (--run-as, default: you) can write the state \
+                directory, the metrics file and every file target; exit 64 when it cannot.
                 """
         )
 
@@ -20,8 +22,11 @@ extension RotatorCommand {
         @Flag(help: "Print one JSON document instead of text.")
         var json = false
 
+        @Option(name: .long, help: ArgumentHelp("Check the host's paths as this user (name or uid), the one that will run the plan.", valueName: "user"))
+        var runAs: String?
+
         func run() async throws {
-            try Bootstrap.finish(await Bootstrap.rotator(global).plan(only: only, json: json))
+            try Bootstrap.finish(await Bootstrap.rotator(global).plan(only: only, json: json, runAs: runAs))
         }
     }
 }
