@@ -82,3 +82,39 @@ struct StderrWriterTests {
         #expect(object["exit_code"] as? Int == 1)
     }
 }
+
+/// The progress line's text and when a plain line is printed.
+@Suite("Run progress")
+struct RunProgressTests {
+    @Test("the line: done/due, failures, elapsed as mm:ss or h:mm:ss")
+    func line() {
+        let start = Date(timeIntervalSince1970: 1_000)
+        #expect(RunProgress(due: 10, done: 3, failed: 1, startedAt: start).line(now: start.addingTimeInterval(42)) == "3/10 rotations done, 1 failed, 00:42 elapsed")
+        #expect(RunProgress(due: 1, startedAt: start).line(now: start.addingTimeInterval(3_725)) == "0/1 rotation done, 0 failed, 1:02:05 elapsed")
+    }
+
+    @Test("plain lines: each of a small run, about twenty of a large one")
+    func milestones() {
+        let start = Date()
+        #expect((1...5).allSatisfy { RunProgress(due: 5, done: $0, startedAt: start).isMilestone })
+        let printed = (1...5_000).filter { RunProgress(due: 5_000, done: $0, startedAt: start).isMilestone }.count
+        #expect(printed == 20, "\(printed)")
+        #expect(!RunProgress(due: 5_000, done: 0, startedAt: start).isMilestone)
+    }
+
+    @Test("a status line is erased before each line and drawn again below it")
+    func statusLine() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("status-\(UUID().uuidString)").path
+        FileManager.default.createFile(atPath: path, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        let writer = StderrWriter(format: .text, syslogPriorities: false, sink: LineSink(handle: handle))
+        writer.setStatus { "1/2" }
+        writer.say("step", level: .info)
+        writer.setStatus(nil)
+        writer.say("after", level: .info)
+        try handle.close()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text == "\r\u{1B}[K1/2\r\u{1B}[Kstep\n1/2\r\u{1B}[Kafter\n")
+    }
+}

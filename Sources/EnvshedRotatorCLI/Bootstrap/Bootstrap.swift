@@ -40,11 +40,35 @@ enum Bootstrap {
         shutdown.install()
         let environment = RotatorEnvironment.live(
             logger: logger, stateDirectory: options.stateDir, shouldStop: { shutdown.isRequested },
-            interruptBehavior: { shutdown.setBehavior($0) }
+            interruptBehavior: { shutdown.setBehavior($0) }, progress: progressDisplay(made)
         )
         let path = Rotator.planPath(commandLine: options.config, environment: environment.variables)
         return Rotator(environment: environment, planPath: path)
     }
+
+    /// The progress of `run` and `rotate`: on a terminal, one line at the bottom, redrawn every
+    /// second and after every log line; otherwise a plain `progress:` line now and then.
+    private static func progressDisplay(_ writer: StderrWriter) -> @Sendable (RunProgress) -> Void {
+        guard isatty(STDERR_FILENO) == 1 else {
+            return { update in
+                guard !update.finished, update.isMilestone else { return }
+                writer.say("progress: " + update.line(now: Date()), level: .info, fields: [
+                    "progress.done": update.done, "progress.due": update.due, "progress.failed": update.failed,
+                ])
+            }
+        }
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.setEventHandler { writer.redrawStatus() }
+        timer.resume()
+        ticker.withLock { $0 = timer }
+        return { update in
+            writer.setStatus(update.finished ? nil : { update.line(now: Date()) })
+        }
+    }
+
+    /// Keeps the progress line's one-second timer alive for the life of the process.
+    private static let ticker = Mutex<(any DispatchSourceTimer)?>(nil)
 
     /// Prints the report and messages, then ends with the result's exit code. In JSON mode each
     /// message is a JSON object; when stdout is the journal too (systemd), the report is one JSON
@@ -56,6 +80,7 @@ enum Bootstrap {
         case .failure, .expiringSoon, .usage: .error
         }
         let writer = stderr
+        writer.setStatus(nil)
         for message in result.messages {
             writer.say(message, level: level)
         }

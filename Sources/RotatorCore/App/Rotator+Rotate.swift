@@ -109,7 +109,10 @@ extension Rotator {
                 envshed: envshed, targets: targets, store: store, journal: journal, now: environment.now, sleep: environment.sleep,
                 shouldStop: environment.shouldStop
             )
+            let started = environment.now()
+            environment.progress(RunProgress(due: 1, startedAt: started))
             let outcome = try await executor.execute(decision, revokeOld: request.revokeOld)
+            environment.progress(RunProgress(due: 1, done: 1, failed: outcome.failure == nil ? 0 : 1, startedAt: started, finished: true))
             let exit = exitStatus(for: outcome, plan: plan)
             try recordEarlyRevocation(outcome, store: store)
             result = report(outcome, exit: exit, runID: runID, radius: radius, request: request, user: user)

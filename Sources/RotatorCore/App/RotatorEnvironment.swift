@@ -18,6 +18,8 @@ public struct RotatorEnvironment: Sendable {
     public var shouldStop: @Sendable () -> Bool
     /// Sets what SIGINT/SIGTERM do from now on (`ShutdownSignal.setBehavior`); tests ignore it.
     public var interruptBehavior: @Sendable (InterruptBehavior) -> Void = { _ in }
+    /// Shows how far a `run` or `rotate` has got (the CLI's progress line); tests ignore it.
+    public var progress: @Sendable (RunProgress) -> Void = { _ in }
 
     public init(
         variables: [String: String], transport: any HTTPTransport, logger: Logger, stateDirectory: String? = nil,
@@ -40,7 +42,8 @@ public struct RotatorEnvironment: Sendable {
     /// policy, and the shutdown flag the signal handler sets.
     public static func live(
         logger: Logger, stateDirectory: String?, shouldStop: @escaping @Sendable () -> Bool,
-        interruptBehavior: @escaping @Sendable (InterruptBehavior) -> Void = { _ in }
+        interruptBehavior: @escaping @Sendable (InterruptBehavior) -> Void = { _ in },
+        progress: @escaping @Sendable (RunProgress) -> Void = { _ in }
     ) -> RotatorEnvironment {
         let variables = ProcessInfo.processInfo.environment
         var environment = RotatorEnvironment(
@@ -49,6 +52,7 @@ public struct RotatorEnvironment: Sendable {
             stateDirectory: stateDirectory, shouldStop: shouldStop
         )
         environment.interruptBehavior = interruptBehavior
+        environment.progress = progress
         return environment
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Every line this process writes to stderr goes through one writer, so that log events, the
 /// blast radius, the run report's failure lines and the shutdown notice share one format: in
@@ -11,11 +12,33 @@ public final class StderrWriter: Sendable {
     /// True when stderr is the journal (`JournalStream`): lines carry `<N>`.
     public let syslogPriorities: Bool
     private let sink: LineSink
+    /// The progress line kept at the bottom of a terminal, redrawn after every line; nil: none.
+    private let status = Mutex<(@Sendable () -> String)?>(nil)
 
     public init(format: LogFormat, syslogPriorities: Bool, sink: LineSink = .standardError) {
         self.format = format
         self.syslogPriorities = syslogPriorities
         self.sink = sink
+    }
+
+    /// Erases the terminal's current line (VT100 `CR`, `EL`).
+    private static let eraseLine = "\r\u{1B}[K"
+
+    /// Shows `render()` as the terminal's last line, kept there below every line written after
+    /// it, until `setStatus(nil)` erases it. Only for a terminal: elsewhere the escape codes
+    /// would be noise.
+    public func setStatus(_ render: (@Sendable () -> String)?) {
+        status.withLock { current in
+            if current != nil || render != nil { sink.write(Self.eraseLine + (render?() ?? "")) }
+            current = render
+        }
+    }
+
+    /// Redraws the status line (elapsed time moves on), if one is shown.
+    public func redrawStatus() {
+        status.withLock { current in
+            if let current { sink.write(Self.eraseLine + current()) }
+        }
     }
 
     /// The syslog priority journald reads from a `<N>` prefix (sd-daemon(3)). swift-log's `trace`
@@ -48,14 +71,23 @@ public final class StderrWriter: Sendable {
 
     /// Writes text with no newline after it (a prompt), prefixed like a line.
     public func prompt(_ text: String) {
+        setStatus(nil)
         sink.write(prefix(.notice) + Redactor.scrub(text))
     }
 
-    /// Writes an already formatted line (or lines: each one gets its own prefix), scrubbed.
+    /// Writes an already formatted line (or lines: each one gets its own prefix), scrubbed; a
+    /// status line is erased first and drawn again below.
     func emit(_ formatted: String, level: Logger.Level) {
         let scrubbed = Redactor.scrub(formatted)
         let lines = scrubbed.split(separator: "\n", omittingEmptySubsequences: false)
-        sink.write(lines.map { prefix(level) + $0 }.joined(separator: "\n") + "\n")
+        let text = lines.map { prefix(level) + $0 }.joined(separator: "\n") + "\n"
+        status.withLock { current in
+            if let current {
+                sink.write(Self.eraseLine + text + current())
+            } else {
+                sink.write(text)
+            }
+        }
     }
 
     private func prefix(_ level: Logger.Level) -> String {
