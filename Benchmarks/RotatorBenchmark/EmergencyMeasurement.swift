@@ -51,8 +51,11 @@ enum EmergencyMeasurement {
             event.request.phase == .handled && event.request.method == "GET"
                 && ((event.request.path.contains("/secrets/") && !event.request.path.hasSuffix("/public-key")) || event.request.path.contains("/variables/"))
         }
-        let firstWrite = seen.first { $0.request.phase == .received && $0.request.isWrite && $0.request.method != "DELETE" && $0.request.method != "POST" }
-        let writes = seen.filter { $0.request.phase == .received && ($0.request.method == "PUT" || $0.request.method == "PATCH" || $0.request.method == "POST") }
+        // Target writes: GitHub's and GitLab's PUT/POST, not Envshed's create (its paths name service tokens).
+        let writes = seen.filter { event in
+            event.request.phase == .received && ["PUT", "POST", "PATCH"].contains(event.request.method) && !event.request.path.contains("service-tokens")
+        }
+        let firstWrite = writes.first
         let windowStart = firstWrite?.at
         return Figures(
             exitCode: measured.exitCode, toRevoked: revoked.map { seconds($0.at) },
