@@ -35,7 +35,9 @@ enum Bootstrap {
         LoggingSystem.bootstrap { _ in StderrLogHandler(writer: made, level: level) }
         let logger = Logger(label: "envshed-rotator")
         let shutdown = ShutdownSignal { line, exit in
-            made.say(line, level: exit == nil ? .warning : .notice, fields: exit.map { ["exit_code": Int($0.rawValue)] } ?? [:])
+            var fields: [String: Any] = [:]
+            if let exit { fields["exit_code"] = Int(exit.rawValue) }
+            made.say(line, level: exit == nil ? .warning : .notice, fields: fields)
         }
         shutdown.install()
         let environment = RotatorEnvironment.live(
@@ -63,7 +65,11 @@ enum Bootstrap {
         timer.resume()
         ticker.withLock { $0 = timer }
         return { update in
-            writer.setStatus(update.finished ? nil : { update.line(now: Date()) })
+            if update.finished {
+                writer.setStatus(nil)
+            } else {
+                writer.setStatus { update.line(now: Date()) }
+            }
         }
     }
 

@@ -22,7 +22,7 @@ struct TokenSighting {
     init(token: ManagedToken, rotation: Rotation?, record: RotationRecord?, targetRecords: [TargetRecord]) {
         rotationID = token.rotationID
         self.token = token
-        var found: [(String, Holding)] = []
+        var found: [(label: String, holding: Holding)] = []
         var recorded = Set<String>()
         for target in targetRecords {
             recorded.insert(target.identity)

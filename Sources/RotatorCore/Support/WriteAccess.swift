@@ -51,7 +51,8 @@ public struct WriteAccess: Sendable {
         }
         guard info.st_mode & S_IFMT == S_IFDIR else { return "\(directory) is not a directory" }
         var mount = statvfs()
-        if statvfs(directory, &mount) == 0, mount.f_flag & UInt(ST_RDONLY) != 0 {
+        // ST_RDONLY is 1 (statvfs(3)).
+        if statvfs(directory, &mount) == 0, mount.f_flag & 1 != 0 {
             return "\(directory) is on a read-only file system"
         }
         if let blocked = unsearchableAncestor(of: directory) {
@@ -78,13 +79,14 @@ public struct WriteAccess: Sendable {
     /// Search (and, with `write`, write) permission on a directory for this user.
     private func allows(_ info: stat, write: Bool) -> Bool {
         if uid == 0 { return true }
+        // Search and write bits of the owner (0o100, 0o200), the group (0o010, 0o020) and others.
         let needed: mode_t
         if info.st_uid == uid {
-            needed = S_IXUSR | (write ? S_IWUSR : 0)
+            needed = 0o100 | (write ? 0o200 : 0)
         } else if groups.contains(info.st_gid) {
-            needed = S_IXGRP | (write ? S_IWGRP : 0)
+            needed = 0o010 | (write ? 0o020 : 0)
         } else {
-            needed = S_IXOTH | (write ? S_IWOTH : 0)
+            needed = 0o001 | (write ? 0o002 : 0)
         }
         return info.st_mode & needed == needed
     }
