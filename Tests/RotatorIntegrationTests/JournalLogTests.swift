@@ -25,10 +25,11 @@ struct JournalLogTests {
     static func journal(_ result: RotatorProcess.Result, sourceLocation: SourceLocation = #_sourceLocation) -> String {
         var stripped: [String] = []
         for line in result.stderr.split(separator: "\n") {
-            guard let (priority, rest) = split(line) else {
+            guard let parts = split(line) else {
                 Issue.record("a line without a syslog priority: \(line)", sourceLocation: sourceLocation)
                 continue
             }
+            let (priority, rest) = parts
             guard let object = try? JSONSerialization.jsonObject(with: Data(rest.utf8)) as? [String: Any] else {
                 Issue.record("a line that is not one JSON object: \(line)", sourceLocation: sourceLocation)
                 continue
@@ -88,7 +89,7 @@ struct JournalLogTests {
                 // `journalctl … -o cat` prints each entry's message: the stripped lines.
                 guard let pipe = recipe.range(of: "| jq") else { continue }
                 let filter = recipe[pipe.lowerBound...].replacingOccurrences(of: "| jq", with: "| '\(jq)'")
-                let command = "cat '\(log)' " + filter.split(separator: "#")[0]
+                let command = "cat '\(log)' " + String(filter.split(separator: "#")[0])
                 let run = try Self.shell(command)
                 #expect(run.status == 0, "\(recipe) → exit \(run.status): \(run.output)")
                 #expect(!run.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || recipe.contains("warning") || recipe.contains("failed"),

@@ -110,7 +110,8 @@ struct OnCallPathTests {
                 in: world.directory, answering: "\u{03}", after: ConfirmationPromptTests.prompt, timeout: .seconds(30)
             )
             #expect(started.duration(to: .now) < .seconds(20), "the question must not wait for Enter after ^C")
-            #expect(result.exitCode == 1, "\(result.transcript)")
+            // 1 from the rotator; 130 if the shell `script` started also took the SIGINT.
+            #expect(result.exitCode == 1 || result.exitCode == 130, "\(result.transcript)")
             #expect(result.transcript.contains("interrupted (SIGINT)"), "\(result.transcript)")
             #expect(result.transcript.contains("nothing was changed"))
             #expect(world.writeRequests.isEmpty, "\(world.writeRequests.map { "\($0.method) \($0.path)" })")

@@ -92,8 +92,12 @@ enum Bootstrap {
         }
         if !result.output.isEmpty {
             let stdoutIsJournal = JournalStream.isJournal(STDOUT_FILENO, value: ProcessInfo.processInfo.environment["JOURNAL_STREAM"])
+            // On the journal, stdout lines carry a priority too (journald reads it per stream).
+            let prefix = stdoutIsJournal ? "<\(StderrWriter.priority(level))>" : ""
             if writer.format == .json && stdoutIsJournal {
-                print(ReportLine.oneLine(result.output, exit: result.exit))
+                print(prefix + ReportLine.oneLine(result.output, exit: result.exit))
+            } else if stdoutIsJournal {
+                print(Redactor.scrub(result.output).split(separator: "\n", omittingEmptySubsequences: false).map { prefix + $0 }.joined(separator: "\n"))
             } else {
                 print(Redactor.scrub(result.output))
             }
