@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RotatorCore
 
 /// The operator at a terminal: lines go to stderr at once (in the process's stderr format),
