@@ -81,24 +81,24 @@ struct PreflightTests {
     func planHostChecks() async throws {
         try await Scenario.with { world in
             let old = world.seedToken(expiresInDays: 20)
-            let private = world.directory + "/private"
-            try FileManager.default.createDirectory(atPath: private, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try world.writePlan(world.targetsPlan(adopt: old.id, targets: ["file: { path: \(private)/token }"]))
+            let privateDirectory = world.directory + "/private"
+            try FileManager.default.createDirectory(atPath: privateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try world.writePlan(world.targetsPlan(adopt: old.id, targets: ["file: { path: \(privateDirectory)/token }"]))
             let mine = try await world.rotator(["plan"])
             #expect(mine.exitCode == 0, "\(mine.all)")
-            #expect(mine.stdout.contains("ok      file target of fanout: \(private)/token"), "\(mine.stdout)")
+            #expect(mine.stdout.contains("ok      file target of fanout: \(privateDirectory)/token"), "\(mine.stdout)")
             #expect(mine.stdout.contains("ok      state directory"), "\(mine.stdout)")
 
             // nobody cannot enter a 0700 directory of another user: run would fail there.
             guard getpwnam("nobody") != nil, geteuid() != (getpwnam("nobody")?.pointee.pw_uid ?? 0) else { return }
             let nobody = try await world.rotator(["plan", "--run-as", "nobody"])
             #expect(nobody.exitCode == 64, "\(nobody.all)")
-            #expect(nobody.stdout.contains("CANNOT  file target of fanout: \(private)/token"), "\(nobody.stdout)")
+            #expect(nobody.stdout.contains("CANNOT  file target of fanout: \(privateDirectory)/token"), "\(nobody.stdout)")
             #expect(nobody.stderrMessages.contains("run as nobody would fail there"), "\(nobody.stderr)")
             let json = try await world.rotator(["plan", "--run-as", "nobody", "--json"])
             let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
             let checks = try #require(document["host_checks"] as? [[String: Any]])
-            #expect(checks.contains { $0["path"] as? String == "\(private)/token" && $0["problem"] is String }, "\(checks)")
+            #expect(checks.contains { $0["path"] as? String == "\(privateDirectory)/token" && $0["problem"] is String }, "\(checks)")
             #expect(world.writeRequests.isEmpty, "plan writes nothing")
             let unknown = try await world.rotator(["plan", "--run-as", "no-such-user-envshed"])
             #expect(unknown.exitCode == 64, "\(unknown.all)")

@@ -63,7 +63,7 @@ enum Bootstrap {
         timer.schedule(deadline: .now() + 1, repeating: 1)
         timer.setEventHandler { writer.redrawStatus() }
         timer.resume()
-        ticker.withLock { $0 = timer }
+        ticker = timer
         return { update in
             if update.finished {
                 writer.setStatus(nil)
@@ -73,8 +73,9 @@ enum Bootstrap {
         }
     }
 
-    /// Keeps the progress line's one-second timer alive for the life of the process.
-    private static let ticker = Mutex<(any DispatchSourceTimer)?>(nil)
+    /// Keeps the progress line's one-second timer alive for the life of the process. Set once,
+    /// from the command's setup, before any other thread reads it (none does).
+    private nonisolated(unsafe) static var ticker: (any DispatchSourceTimer)?
 
     /// Prints the report and messages, then ends with the result's exit code. In JSON mode each
     /// message is a JSON object; when stdout is the journal too (systemd), the report is one JSON
