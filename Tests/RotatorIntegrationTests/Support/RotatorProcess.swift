@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Runs the real `envshed-rotator` binary, as systemd or a person would, and captures what it
