@@ -21,6 +21,16 @@ struct BenchmarkMain {
         print("envshed-rotator benchmark — binary \(rotator)")
         print("\(options.rotations) rotations × \(options.targets) targets (GitHub and GitLab), \(options.latencyMilliseconds) ms per request, per-host budget \(options.maxConcurrent) in flight / \(options.writesPerMinute) writes per minute\n")
 
+        if options.emergencyTargets > 0 {
+            let emergency = try await EmergencyMeasurement.measure(rotator, targets: options.emergencyTargets, latency: latency, options: options, emergency: true)
+            EmergencyMeasurement.printFigures(
+                "emergency rotate (--emergency --revoke-old first), 1 token × \(options.emergencyTargets) targets, 60 writes/min", emergency,
+                targets: options.emergencyTargets
+            )
+            let normal = try await EmergencyMeasurement.measure(rotator, targets: options.emergencyTargets, latency: latency, options: options, emergency: false)
+            EmergencyMeasurement.printFigures("the same rotate without --emergency (paced, revoke after verify)", normal, targets: options.emergencyTargets)
+            if options.emergencyOnly { return }
+        }
         if let baseline = options.baselinePath {
             let figures = try await measureRun(baseline, rotations: options.rotations, concurrency: options.concurrency, latency: latency, options: options)
             BenchmarkReport.printRun("baseline \(baseline), concurrency \(options.concurrency)", figures)

@@ -73,6 +73,9 @@ final class BenchmarkWorld {
 
     var planPath: String { directory + "/plan.yaml" }
 
+    /// The token rotation `index` adopts (the "leaked" one of the emergency measurement).
+    func adoptedTokenID(_ index: Int) -> String { adopted[index] }
+
     func writePlan() throws {
         var lines = [
             "version: 1",

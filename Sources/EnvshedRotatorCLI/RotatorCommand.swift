@@ -20,6 +20,6 @@ struct RotatorCommand: AsyncParsableCommand {
             touched); 75 another run holds the lock.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Plan.self, Run.self, Rotate.self, Status.self, History.self, Audit.self, Demo.self]
+        subcommands: [Validate.self, Plan.self, Run.self, Rotate.self, Which.self, Notify.self, Status.self, History.self, Audit.self, Demo.self]
     )
 }

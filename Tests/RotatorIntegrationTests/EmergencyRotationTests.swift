@@ -47,7 +47,7 @@ struct EmergencyRotationTests {
             try expectRotatedAway(from: leaked, world)
 
             // The blast radius came first, and said what `first` costs.
-            #expect(result.stderr.contains("EMERGENCY rotation of api-production-ci requested by oncall-alice: \"token printed in a public CI log\""), "\(result.stderr)")
+            #expect(result.stderrMessages.contains("EMERGENCY rotation of api-production-ci requested by oncall-alice: \"token printed in a public CI log\""), "\(result.stderr)")
             #expect(result.stderr.contains("writes:   github:acme/api/ENVSHED_TOKEN"))
             #expect(result.stderr.contains("\(leaked.id) FIRST, before anything else: CI pipelines and pods that use it fail until the push to every target completes"))
             #expect(result.stderr.contains("fail until the push completes"))

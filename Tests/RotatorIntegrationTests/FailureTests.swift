@@ -16,7 +16,7 @@ struct FailureTests {
             #expect(failed.exitCode == 1, "\(failed.all)")
             #expect(world.envshed.token(id: old.id)?.isLive == true, "the old token must stay valid")
             #expect(!world.envshed.requests.contains { $0.method == "DELETE" && $0.path.hasSuffix(old.id) })
-            let line = try #require(failed.stderr.split(separator: "\n").first { $0.hasPrefix("rotation api-production-ci failed") })
+            let line = try #require(failed.stderrMessages.split(separator: "\n").first { $0.hasPrefix("rotation api-production-ci failed") })
             #expect(line.contains("failed at push of github:acme/api@production/ENVSHED_TOKEN"))
             #expect(line.contains("HTTP 422"))
             #expect(line.contains("the old token \(old.id) stays valid and expires in 4d"))

@@ -31,7 +31,7 @@ struct MalformedPlanTests {
             for command in [["validate"], ["plan"], ["run"]] {
                 let result = try await world.rotator(command)
                 #expect(result.exitCode == 64, "\(command): \(result.all)")
-                let line = result.stderr.split(separator: "\n").first { $0.contains(testCase.expected) }
+                let line = result.stderrMessages.split(separator: "\n").first { $0.contains(testCase.expected) }
                 let located = try #require(line, "\(command): no line contains \(testCase.expected): \(result.stderr)")
                 #expect(located.hasPrefix(world.planPath + ":"), "\(located)")
                 let position = located.dropFirst(world.planPath.count + 1).split(separator: ":")

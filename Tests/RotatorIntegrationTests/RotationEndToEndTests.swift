@@ -129,7 +129,8 @@ struct RotationEndToEndTests {
             }
             let steps = lines.compactMap { $0["step"] as? String }
             #expect(steps == ["plan", "create", "verify", "push", "push", "verify", "verify", "revoke", "done"], "\(result.stderr)")
-            for line in lines where line["step"] as? String != "plan" && line["step"] as? String != "done" {
+            // Step lines (progress lines and messages carry no step).
+            for line in lines where line["step"] != nil && line["step"] as? String != "plan" && line["step"] as? String != "done" {
                 for key in ["run_id", "rotation", "step", "outcome", "duration_ms", "token_id"] {
                     #expect(line[key] != nil, "missing \(key) in \(line)")
                 }

@@ -202,7 +202,7 @@ struct TargetsEndToEndTests {
             ]))
             let result = try await world.rotator(["run"])
             #expect(result.exitCode == 1, "\(result.all)")
-            let line = try #require(result.stderr.split(separator: "\n").first { $0.hasPrefix("rotation fanout failed") })
+            let line = try #require(result.stderrMessages.split(separator: "\n").first { $0.hasPrefix("rotation fanout failed") })
             #expect(line.contains("failed at push of file:\(path)"))
             #expect(line.contains("run then-command: `sh -c"))
             #expect(line.contains("exited with status 3"))
@@ -293,7 +293,7 @@ struct TargetsEndToEndTests {
             denial.fault(world)
             let result = try await world.rotator(["run"])
             #expect(result.exitCode == 1, "\(result.all)")
-            let line = try #require(result.stderr.split(separator: "\n").first { $0.hasPrefix("rotation fanout failed") }, "\(result.stderr)")
+            let line = try #require(result.stderrMessages.split(separator: "\n").first { $0.hasPrefix("rotation fanout failed") }, "\(result.stderr)")
             for expected in denial.expected {
                 #expect(line.contains(expected), "missing \"\(expected)\" in: \(line)")
             }

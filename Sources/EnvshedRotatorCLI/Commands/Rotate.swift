@@ -9,8 +9,10 @@ extension RotatorCommand {
             discussion: """
                 Shows the blast radius (the token, its scope and permission, every target that will \
                 be written, what will be revoked and when), then asks for confirmation when stdin is \
-                a terminal; without a terminal it needs --yes. Takes the same lock as `run`, waiting \
-                for it. The reason and the invoking user go into the audit trail and the \
+                a terminal; without a terminal it needs --yes. Then takes the same lock as `run`, \
+                waiting for it (--preempt asks the holder to stop: it finishes its step and exits, \
+                and this rotation rolls forward). Ctrl-C at the question or during the wait ends \
+                at once, changing nothing. The reason and the invoking user go into the audit trail and the \
                 notifications.
 
                 Leaked token: rotate ID --reason "..." --emergency --revoke-old first --yes
@@ -45,6 +47,9 @@ extension RotatorCommand {
         @Option(name: .long, help: ArgumentHelp("Wait up to this many seconds for another run's lock before exiting 75.", valueName: "seconds"))
         var waitForLock: Int = 300
 
+        @Flag(help: "When another run holds the lock, ask it to stop (SIGTERM: it finishes its step and exits) instead of waiting for it to end.")
+        var preempt = false
+
         func validate() throws {
             guard waitForLock >= 0 else { throw ValidationError("--wait-for-lock must be 0 or more seconds") }
             guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -59,7 +64,7 @@ extension RotatorCommand {
             let rotator = Bootstrap.rotator(global)
             let request = RotateRequest(
                 rotationID: id, reason: reason, emergency: emergency, revokeOld: revokeOld, assumeYes: yes, json: json,
-                waitForLock: .seconds(waitForLock)
+                waitForLock: .seconds(waitForLock), preempt: preempt
             )
             try Bootstrap.finish(await rotator.rotate(request, console: TerminalConsole()))
         }

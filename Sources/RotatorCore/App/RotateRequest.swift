@@ -14,10 +14,12 @@ public struct RotateRequest: Sendable {
     public var assumeYes: Bool
     public var json: Bool
     public var waitForLock: Duration
+    /// Asks the lock's holder to stop (SIGTERM) instead of waiting for it to end.
+    public var preempt: Bool
 
     public init(
         rotationID: String, reason: String, emergency: Bool = false, revokeOld: RevokeOldMode = .afterVerify, assumeYes: Bool = false,
-        json: Bool = false, waitForLock: Duration = RotateRequest.defaultLockWait
+        json: Bool = false, waitForLock: Duration = RotateRequest.defaultLockWait, preempt: Bool = false
     ) {
         self.rotationID = rotationID
         self.reason = reason
@@ -26,6 +28,7 @@ public struct RotateRequest: Sendable {
         self.assumeYes = assumeYes
         self.json = json
         self.waitForLock = waitForLock
+        self.preempt = preempt
     }
 
     /// Why the request cannot be carried out as given, before anything is read or touched.

@@ -3,13 +3,25 @@ import Foundation
 extension Rotator {
     /// `plan`: what `run` would do now — reads the state (if any) and Envshed's token list, and
     /// writes nothing anywhere: no state file, no lock, no request other than GET.
-    public func plan(only: [String], json: Bool) async -> OperationResult {
+    /// - Parameter runAs: the user that will run the plan (`--run-as`), for the host checks; nil:
+    ///   the user running `plan`.
+    public func plan(only: [String], json: Bool, runAs: String? = nil) async -> OperationResult {
         let plan: Plan
         let rotations: [Rotation]
         switch loadPlan().flatMap({ plan in select(plan, only: only).map { (plan, $0) } }) {
         case .failure(let failure): return failure.result
         case .success(let loaded): (plan, rotations) = loaded
         }
+        let access: WriteAccess
+        if let runAs {
+            guard let user = WriteAccess.user(runAs) else {
+                return OperationResult(exit: .usage, messages: ["plan: --run-as \(runAs): no such user on this machine"])
+            }
+            access = user
+        } else {
+            access = WriteAccess.current()
+        }
+        let checks = hostChecks(plan, as: access)
         let envshed: EnvshedClient
         do {
             envshed = try envshedClient(plan, transport: transport(for: plan))
@@ -32,8 +44,14 @@ extension Rotator {
             decisions.append(planner.decide(rotation, record: record, liveTokens: indexed))
         }
         let now = environment.now()
-        let output = json ? planJSON(plan, decisions, now: now) : planText(plan, decisions, now: now)
-        return OperationResult(exit: .success, output: output, messages: plan.warnings.map(\.description))
+        var output = json ? planJSON(plan, decisions, now: now, checks: checks) : planText(plan, decisions, now: now)
+        let problems = checks.compactMap { check in check.problem.map { "plan: \(check.purpose) \(check.path): \($0); run as \(access.name) would fail there" } }
+        if !json {
+            output += "\n\nHost checks (as \(access.name), uid \(access.uid)):\n" + checks.map { check in
+                "  \(check.problem == nil ? "ok     " : "CANNOT ") \(check.purpose): \(check.path)\(check.problem.map { " — \($0)" } ?? "")"
+            }.joined(separator: "\n")
+        }
+        return OperationResult(exit: problems.isEmpty ? .success : .usage, output: output, messages: plan.warnings.map(\.description) + problems)
     }
 
     private func planText(_ plan: Plan, _ decisions: [RotationDecision], now: Date) -> String {
@@ -70,7 +88,7 @@ extension Rotator {
         return lines.joined(separator: "\n").trimmingCharacters(in: .newlines)
     }
 
-    private func planJSON(_ plan: Plan, _ decisions: [RotationDecision], now: Date) -> String {
+    private func planJSON(_ plan: Plan, _ decisions: [RotationDecision], now: Date, checks: [HostCheck]) -> String {
         let rotations: [[String: Any]] = decisions.map { decision in
             let rotation = decision.rotation
             var entry: [String: Any] = [
@@ -103,6 +121,7 @@ extension Rotator {
             "generated_at": Timestamp.format(now),
             "rotations": rotations,
             "warnings": plan.warnings.map(\.description),
+            "host_checks": checks.map(\.json),
         ])
     }
 }

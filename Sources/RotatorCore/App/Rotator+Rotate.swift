@@ -26,47 +26,57 @@ extension Rotator {
         let envshed: EnvshedClient
         let targets: TargetFactory
         do {
-            let transport = transport(for: plan)
+            let transport = transport(for: plan, emergency: request.emergency)
             envshed = try envshedClient(plan, transport: transport)
             targets = try targetFactory(plan, rotations: [rotation], transport: transport)
+            try checkNotificationCredentials(plan)
         } catch {
             return OperationResult(exit: .usage, messages: ["\(error); nothing was changed"])
         }
 
+        // The blast radius first, read-only, before the lock: at 3 a.m. the on-call sees what
+        // will happen (and may say no) without first waiting for the nightly run.
         let directory = environment.stateDirectory(for: plan)
+        let user = InvokingUser.name(environment.variables)
+        environment.interruptBehavior(.exitNow(.failure, "rotate \(rotation.id): not confirmed; nothing was changed"))
+        var sight: RotateSight
+        switch await look(at: rotation, request: request, envshed: envshed, directory: directory, user: user) {
+        case .success(let seen): sight = seen
+        case .failure(let failure): return failure.result
+        }
+        for line in sight.radius.lines { console.say(line) }
+        if !request.assumeYes && !confirmed(rotation, console: console) {
+            return OperationResult(exit: .failure, messages: ["rotate: not confirmed; nothing was changed"])
+        }
+
+        environment.interruptBehavior(.exitNow(.locked, "rotate \(rotation.id): stopped waiting for the lock; nothing was changed"))
         let lock: RunLock
-        switch await takeLock(directory: directory, wait: request.waitForLock, console: console) {
+        switch await takeLock(directory: directory, wait: request.waitForLock, preempt: request.preempt, console: console) {
         case .taken(let taken): lock = taken
         case .refused(let failure): return failure
         }
         defer { withExtendedLifetime(lock) {} }
 
-        // What would happen, read before asking: the state (read-only) and Envshed's list (GET).
-        let tokens: [ServiceToken]
-        let existing: SQLiteStateStore?
-        do {
-            existing = try SQLiteStateStore.openIfExists(directory: directory)
-            tokens = try await envshed.listTokens(logger: logger)
-        } catch {
-            return OperationResult(exit: .failure, messages: ["rotate: \(error); nothing was changed"])
+        // Under the lock, look again: the run this one waited for (or preempted) may have
+        // rotated this token or left a rotation half done, which this one then rolls forward.
+        environment.interruptBehavior(.exitNow(.failure, "rotate \(rotation.id): interrupted before any change; nothing was changed"))
+        let confirmedTokenID = sight.decision.current?.id
+        switch await look(at: rotation, request: request, envshed: envshed, directory: directory, user: user) {
+        case .success(let seen): sight = seen
+        case .failure(let failure): return failure.result
         }
-        let user = InvokingUser.name(environment.variables)
-        var decision = RotationPlanner(now: environment.now()).decide(
-            rotation, record: try? existing?.rotation(rotation.id), liveTokens: tokens, force: true
-        )
-        if request.emergency { decision.rotation.graceMinutes = 0 }
-        let radius = BlastRadius(
-            decision: decision, request: request, user: user, listed: decision.current.flatMap { current in tokens.first { $0.id == current.id } },
-            leftovers: leftovers(rotation, store: existing, currentTokenID: decision.current?.id), now: environment.now()
-        )
-        for line in radius.lines { console.say(line) }
-        if !request.assumeYes {
-            let answer = console.ask("Rotate \(rotation.id) now? Type 'yes' to go on: ")?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-            // Ctrl-C at the prompt sets the stop flag (the read goes on until Enter or Ctrl-D).
-            guard answer == "yes" || answer == "y", !environment.shouldStop() else {
+        if sight.decision.current?.id != confirmedTokenID {
+            console.say(
+                "while this waited for the lock, \(rotation.id) changed: its current token is now \(sight.decision.current?.id ?? "none") (was \(confirmedTokenID ?? "none")); the blast radius now:"
+            )
+            for line in sight.radius.lines { console.say(line) }
+            if !request.assumeYes && !confirmed(rotation, console: console) {
                 return OperationResult(exit: .failure, messages: ["rotate: not confirmed; nothing was changed"])
             }
         }
+        let (decision, radius, tokens) = (sight.decision, sight.radius, sight.tokens)
+        // From the first write on, a signal finishes the step in flight and stops (crash-safety.md).
+        environment.interruptBehavior(.finishStep)
 
         let runID = Self.newRunID()
         let store: SQLiteStateStore
@@ -99,7 +109,10 @@ extension Rotator {
                 envshed: envshed, targets: targets, store: store, journal: journal, now: environment.now, sleep: environment.sleep,
                 shouldStop: environment.shouldStop
             )
+            let started = environment.now()
+            environment.progress(RunProgress(due: 1, startedAt: started))
             let outcome = try await executor.execute(decision, revokeOld: request.revokeOld)
+            environment.progress(RunProgress(due: 1, done: 1, failed: outcome.failure == nil ? 0 : 1, startedAt: started, finished: true))
             let exit = exitStatus(for: outcome, plan: plan)
             try recordEarlyRevocation(outcome, store: store)
             result = report(outcome, exit: exit, runID: runID, radius: radius, request: request, user: user)
@@ -115,17 +128,58 @@ extension Rotator {
         return result
     }
 
+    /// What `rotate` would do now: the state (read-only, no lock needed) and Envshed's list (GET).
+    private func look(at rotation: Rotation, request: RotateRequest, envshed: EnvshedClient, directory: String, user: String) async -> Result<RotateSight, RotateStop> {
+        let tokens: [ServiceToken]
+        let existing: SQLiteStateStore?
+        do {
+            existing = try SQLiteStateStore.openIfExists(directory: directory)
+            tokens = try await envshed.listTokens(logger: logger)
+        } catch {
+            return .failure(RotateStop(result: OperationResult(exit: .failure, messages: ["rotate: \(error); nothing was changed"])))
+        }
+        var decision = RotationPlanner(now: environment.now()).decide(
+            rotation, record: try? existing?.rotation(rotation.id), liveTokens: tokens, force: true
+        )
+        if request.emergency { decision.rotation.graceMinutes = 0 }
+        let radius = BlastRadius(
+            decision: decision, request: request, user: user, listed: decision.current.flatMap { current in tokens.first { $0.id == current.id } },
+            leftovers: leftovers(rotation, store: existing, currentTokenID: decision.current?.id), now: environment.now()
+        )
+        return .success(RotateSight(decision: decision, radius: radius, tokens: tokens))
+    }
+
+    /// Asks on the terminal. Ctrl-C at the question ends the process at once (`InterruptBehavior`).
+    private func confirmed(_ rotation: Rotation, console: any OperatorConsole) -> Bool {
+        let answer = console.ask("Rotate \(rotation.id) now? Type 'yes' to go on: ")?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        return (answer == "yes" || answer == "y") && !environment.shouldStop()
+    }
+
     /// Takes the run lock. When the nightly run (or another rotate) holds it, says so at once and
-    /// waits up to `wait`; 75 when it is still held then.
-    private func takeLock(directory: String, wait: Duration, console: any OperatorConsole) async -> LockAttempt {
+    /// waits up to `wait`; 75 when it is still held then. With `preempt`, first asks the holder
+    /// to stop (SIGTERM): a stopped run finishes its step, journals it and exits, and this run
+    /// rolls its rotation forward (docs/crash-safety.md).
+    private func takeLock(directory: String, wait: Duration, preempt: Bool, console: any OperatorConsole) async -> LockAttempt {
         do {
             return .taken(try await RunLock.acquire(directory: directory, command: "rotate"))
         } catch {
             guard case .held(_, let holder) = error, wait > .zero else { return .refused(Self.lockFailure(error)) }
             let command = Self.field("command", in: holder)
             let who = command == "run" ? "the nightly run" : "another \(command ?? "envshed-rotator") run"
-            let pid = Self.field("pid", in: holder).map { " (pid \($0))" } ?? ""
-            console.say("waiting for \(who)\(pid) to finish… (up to \(wait.components.seconds) s; --wait-for-lock changes this)")
+            let pidText = Self.field("pid", in: holder)
+            let pid = pidText.map { " (pid \($0))" } ?? ""
+            if preempt {
+                switch LockHolderProcess.askToStop(pid: pidText.flatMap { Int32($0) }) {
+                case .signalled(let number):
+                    console.say(
+                        "--preempt: asked \(who) (pid \(number)) to stop (SIGTERM); it finishes the step in flight and exits, then this rotation rolls forward. Waiting up to \(wait.components.seconds) s for the lock… (Ctrl-C gives up, changing nothing)"
+                    )
+                case .refused(let reason):
+                    console.say("--preempt: \(reason); waiting for \(who)\(pid) to finish… (up to \(wait.components.seconds) s)")
+                }
+            } else {
+                console.say("waiting for \(who)\(pid) to finish… (up to \(wait.components.seconds) s; --wait-for-lock changes this, --preempt stops it, Ctrl-C gives up)")
+            }
         }
         do {
             return .taken(try await RunLock.acquire(directory: directory, command: "rotate", wait: wait))
@@ -184,6 +238,18 @@ extension Rotator {
         }
         return OperationResult(exit: exit, output: base.text, messages: messages)
     }
+}
+
+/// What `rotate` saw: the decision, its blast radius and Envshed's list it was made from.
+private struct RotateSight {
+    var decision: RotationDecision
+    var radius: BlastRadius
+    var tokens: [ServiceToken]
+}
+
+/// A look that failed: the result to report; nothing was changed.
+private struct RotateStop: Error {
+    var result: OperationResult
 }
 
 /// The lock, or the result to report when it could not be had.

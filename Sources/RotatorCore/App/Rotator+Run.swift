@@ -18,14 +18,19 @@ extension Rotator {
             let transport = transport(for: plan)
             envshed = try envshedClient(plan, transport: transport)
             targets = try targetFactory(plan, rotations: rotations, transport: transport)
+            try checkNotificationCredentials(plan)
         } catch {
             return OperationResult(exit: .usage, messages: ["\(error); nothing was changed"])
         }
 
         let directory = environment.stateDirectory(for: plan)
         let lock: RunLock
+        // Waiting for the lock changes nothing: a signal then ends the wait at once.
+        environment.interruptBehavior(.exitNow(.locked, "run: stopped waiting for the lock; nothing was changed"))
+        defer { environment.interruptBehavior(.finishStep) }
         do {
             lock = try await RunLock.acquire(directory: directory, command: "run", wait: waitForLock)
+            environment.interruptBehavior(.finishStep)
         } catch {
             if case .held = error { return OperationResult(exit: .locked, messages: ["\(error)"]) }
             return OperationResult(exit: .failure, messages: ["\(error)"])
@@ -132,11 +137,22 @@ extension Rotator {
                     return (index, RotationOutcome(rotationID: decision.rotation.id, result: .notDue, revokedTokenIDs: revoked, revocationErrors: errors))
                 }
             }
+            // Progress counts the rotations that do work: due ones and refusals (a failure).
+            let due = decisions.filter { $0.decision.verdict.isDue || $0.refusal != nil }.count
+            var progress = RunProgress(due: due, startedAt: environment.now())
+            environment.progress(progress)
             for _ in 0..<plan.concurrency { startNext() }
             while let (index, outcome) = try await group.next() {
                 outcomes[index] = outcome
                 startNext()
+                if let outcome, decisions[index].decision.verdict.isDue || decisions[index].refusal != nil {
+                    progress.done += 1
+                    if outcome.failure != nil { progress.failed += 1 }
+                    environment.progress(progress)
+                }
             }
+            progress.finished = true
+            environment.progress(progress)
             return try await revokeAfterGrace(outcomes.compactMap { $0 }, rotations: rotations, executor: executor)
         }
     }

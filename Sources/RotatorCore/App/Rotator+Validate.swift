@@ -1,7 +1,10 @@
 extension Rotator {
     /// `validate`: parse and check the plan offline. Problems go to stderr as `file:line:col: message`.
-    public func validate(strict: Bool) -> OperationResult {
-        switch loadPlan(strict: strict) {
+    /// - Parameter offline: skip the checks against this machine (file targets' directories and
+    ///   owners), for a plan validated on a CI runner rather than on the host that runs it.
+    public func validate(strict: Bool, offline: Bool = false) -> OperationResult {
+        let loaded = PlanHostChecks.$enabled.withValue(!offline) { loadPlan(strict: strict) }
+        switch loaded {
         case .failure(let failure):
             return failure.result
         case .success(let plan):

@@ -43,8 +43,10 @@ public struct Rotator: Sendable {
 
     /// The network as this plan may use it: per-host budgets (concurrency, write pacing) shared by
     /// every rotation, under bounded retries that pause a host when it asks; each provider's
-    /// `ca_file:` trusted for its host.
-    func transport(for plan: Plan) -> any HTTPTransport {
+    /// `ca_file:` trusted for its host. `emergency` lets writes burst within each provider's
+    /// documented limits instead of one a second (GitHub: 80 content-creating requests a minute;
+    /// GitLab: far above its default 300 a minute, https://docs.gitlab.com/administration/settings/user_and_ip_rate_limits/).
+    func transport(for plan: Plan, emergency: Bool = false) -> any HTTPTransport {
         var budgets: [String: HostBudget] = [:]
         var caFiles: [String: String] = [:]
         func add(_ url: URL?, _ budget: HostBudget, caFile: String?) {
@@ -59,10 +61,15 @@ public struct Rotator: Sendable {
             caFile: envshed.caFile
         )
         if let github = plan.github {
-            add(github.apiURL, HostBudget(maxConcurrent: github.maxConcurrent ?? 8, writesPerMinute: github.writesPerMinute ?? 60), caFile: github.caFile)
+            let perMinute = github.writesPerMinute ?? 60
+            let burst = emergency ? HostBudget.githubEmergencyBurst(writesPerMinute: perMinute) : 1
+            add(github.apiURL, HostBudget(maxConcurrent: github.maxConcurrent ?? 8, writesPerMinute: perMinute, burst: burst), caFile: github.caFile)
         }
         if let gitlab = plan.gitlab {
-            add(gitlab.apiURL, HostBudget(maxConcurrent: gitlab.maxConcurrent ?? 8, writesPerMinute: gitlab.writesPerMinute ?? 300), caFile: gitlab.caFile)
+            add(
+                gitlab.apiURL, HostBudget(maxConcurrent: gitlab.maxConcurrent ?? 8, writesPerMinute: gitlab.writesPerMinute ?? 300, burst: emergency ? 20 : 1),
+                caFile: gitlab.caFile
+            )
         }
         if let azureDevOps = plan.azureDevOps {
             let budget = HostBudget(

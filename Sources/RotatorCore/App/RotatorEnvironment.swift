@@ -16,6 +16,10 @@ public struct RotatorEnvironment: Sendable {
     public var stateDirectory: String?
     /// True once SIGTERM/SIGINT asked the run to stop: the current step finishes, no new one starts.
     public var shouldStop: @Sendable () -> Bool
+    /// Sets what SIGINT/SIGTERM do from now on (`ShutdownSignal.setBehavior`); tests ignore it.
+    public var interruptBehavior: @Sendable (InterruptBehavior) -> Void = { _ in }
+    /// Shows how far a `run` or `rotate` has got (the CLI's progress line); tests ignore it.
+    public var progress: @Sendable (RunProgress) -> Void = { _ in }
 
     public init(
         variables: [String: String], transport: any HTTPTransport, logger: Logger, stateDirectory: String? = nil,
@@ -36,13 +40,20 @@ public struct RotatorEnvironment: Sendable {
 
     /// The production environment: this process's variables, libcurl, the standard retry
     /// policy, and the shutdown flag the signal handler sets.
-    public static func live(logger: Logger, stateDirectory: String?, shouldStop: @escaping @Sendable () -> Bool) -> RotatorEnvironment {
+    public static func live(
+        logger: Logger, stateDirectory: String?, shouldStop: @escaping @Sendable () -> Bool,
+        interruptBehavior: @escaping @Sendable (InterruptBehavior) -> Void = { _ in },
+        progress: @escaping @Sendable (RunProgress) -> Void = { _ in }
+    ) -> RotatorEnvironment {
         let variables = ProcessInfo.processInfo.environment
-        return RotatorEnvironment(
+        var environment = RotatorEnvironment(
             variables: variables,
             transport: CurlTransport(environment: variables), logger: logger,
             stateDirectory: stateDirectory, shouldStop: shouldStop
         )
+        environment.interruptBehavior = interruptBehavior
+        environment.progress = progress
+        return environment
     }
 
     public func stateDirectory(for plan: Plan?) -> String {

@@ -3,18 +3,23 @@ import Logging
 import Synchronization
 
 /// Writes one line per event to stderr: readable text on a terminal, a JSON object otherwise
-/// (journald keeps stderr lines as messages). Every line goes through `Redactor`.
+/// (journald keeps stderr lines as messages). Every line goes through `Redactor`, and through
+/// the `StderrWriter` that adds the syslog priority when stderr is the journal.
 public struct StderrLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let format: LogFormat
-    private let sink: LineSink
+    private let writer: StderrWriter
 
     public init(format: LogFormat, level: Logger.Level, sink: LineSink = .standardError) {
-        self.format = format
+        self.init(writer: StderrWriter(format: format, syslogPriorities: false, sink: sink), level: level)
+    }
+
+    public init(writer: StderrWriter, level: Logger.Level) {
+        self.format = writer.format
         self.logLevel = level
-        self.sink = sink
+        self.writer = writer
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -31,7 +36,7 @@ public struct StderrLogHandler: LogHandler {
         case .json: line = jsonLine(event: event, metadata: merged)
         case .text: line = textLine(event: event, metadata: merged)
         }
-        sink.write(Redactor.scrub(line) + "\n")
+        writer.emit(line, level: event.level)
     }
 
     private func jsonLine(event: LogEvent, metadata: Logger.Metadata) -> String {

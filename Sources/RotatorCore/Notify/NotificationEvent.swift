@@ -14,6 +14,8 @@ public struct NotificationEvent: Sendable, Hashable {
         case emergency
         /// The summary of a run that ended well (channels with `on_success: true`).
         case success
+        /// `notify test`: every channel, PagerDuty included (its incident is resolved at once).
+        case test
     }
 
     public var kind: Kind
@@ -38,6 +40,7 @@ public struct NotificationEvent: Sendable, Hashable {
         case .expiringSoon: "EXPIRING — rotation failed inside the warning window"
         case .emergency: "EMERGENCY ROTATION"
         case .success: "OK"
+        case .test: "TEST"
         }
     }
 }

@@ -131,6 +131,31 @@ struct Notifier: Sendable {
         }
     }
 
+    /// Resolves every channel's credential (and checks a Slack webhook is a usable URL) without
+    /// sending anything: `run` and `rotate` call it before any change, so that a missing PagerDuty
+    /// key stops them at the start (64) rather than when a page is needed.
+    /// - Throws: `NotifyError` naming the channel and the credential.
+    static func checkCredentials(_ channels: [NotificationChannel], variables: [String: String]) throws(NotifyError) {
+        for channel in channels {
+            let reference: CredentialReference
+            let key: String
+            switch channel.kind {
+            case .slack(let webhook): (reference, key) = (webhook, "webhook")
+            case .webhook(_, let secret): (reference, key) = (secret, "secret")
+            case .pagerDuty(let routingKey, _, _): (reference, key) = (routingKey, "routing_key")
+            }
+            let value: Secret
+            do {
+                value = try reference.resolve(environment: variables)
+            } catch {
+                throw NotifyError(channel: channel.label, message: "notify \(channel.label): \(channel.name).\(key): \(error)")
+            }
+            if case .slack = channel.kind, value.withRevealed({ URL(string: $0.trimmingCharacters(in: .whitespaces)).map(isAllowed) }) != true {
+                throw NotifyError(channel: channel.label, message: "notify \(channel.label): \(reference) does not hold an https URL (http only for loopback)")
+            }
+        }
+    }
+
     static func isAllowed(_ url: URL) -> Bool {
         guard url.host != nil else { return false }
         return url.scheme == "https" || (url.scheme == "http" && LoopbackHost.contains(url))

@@ -194,6 +194,8 @@ struct TargetParser {
             } else if given.hasSuffix("/") {
                 reader.error(pathNode, "\(path).path: '\(given)' names a directory; name the file to write")
                 filePath = nil
+            } else if !PlanHostChecks.enabled {
+                // `validate --offline`: the directory is on the host that runs the plan.
             } else if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
                 reader.error(pathNode, "\(path).path: the directory \(directory) does not exist; the bot writes the file but never creates directories")
             } else if FileManager.default.fileExists(atPath: given, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -215,7 +217,7 @@ struct TargetParser {
             }
         }
         let owner = reader.string(fields, "owner")
-        if let owner, let ownerNode = fields.node("owner"), let problem = FileOwnership.problem(with: owner) {
+        if PlanHostChecks.enabled, let owner, let ownerNode = fields.node("owner"), let problem = FileOwnership.problem(with: owner) {
             reader.error(ownerNode, "\(path).owner: \(problem)")
         }
         let then = reader.stringList(fields, "then") ?? []

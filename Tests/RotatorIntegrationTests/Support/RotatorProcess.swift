@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Runs the real `envshed-rotator` binary, as systemd or a person would, and captures what it
@@ -15,6 +18,16 @@ struct RotatorProcess {
         var stderr: String { String(decoding: stderrBytes, as: UTF8.self) }
 
         var all: String { stdout + "\n" + stderr }
+
+        /// stderr as a person reads it: each JSON line (`--log-format json`) replaced by its `msg`.
+        var stderrMessages: String {
+            stderr.split(separator: "\n").map { line in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let message = object["msg"] as? String
+                else { return String(line) }
+                return message
+            }.joined(separator: "\n")
+        }
     }
 
     static let binary: URL = {
@@ -47,7 +60,12 @@ struct RotatorProcess {
     }
 
     /// Starts the binary and returns at once; `Running.pid` lets a test signal it.
-    static func start(_ arguments: [String], environment: [String: String], in directory: String) throws -> Running {
+    /// - Parameter journal: stdout and stderr go to one file and `$JOURNAL_STREAM` names it, as
+    ///   under systemd (`StandardOutput=journal`); the lines are then in `stderr`, prefixes and all.
+    /// - Parameter stdin: bytes the process reads on stdin (else /dev/null).
+    static func start(
+        _ arguments: [String], environment: [String: String], in directory: String, journal: Bool = false, stdin: Data? = nil
+    ) throws -> Running {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -59,11 +77,25 @@ struct RotatorProcess {
         let errPath = directory + "/.stderr-\(UUID().uuidString)"
         FileManager.default.createFile(atPath: outPath, contents: nil)
         FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        let out = journal ? err : try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        if journal {
+            var info = stat()
+            guard stat(errPath, &info) == 0 else { throw CocoaError(.fileNoSuchFile) }
+            variables["JOURNAL_STREAM"] = "\(info.st_dev):\(info.st_ino)"
+            process.environment = variables
+        }
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        if let stdin {
+            let inPath = directory + "/.stdin-\(UUID().uuidString)"
+            FileManager.default.createFile(atPath: inPath, contents: stdin, attributes: [.posixPermissions: 0o600])
+            process.standardInput = FileHandle(forReadingAtPath: inPath)
+            // The open handle keeps the bytes readable; the name goes at once.
+            try? FileManager.default.removeItem(atPath: inPath)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         let exited = Exited()
         process.terminationHandler = { _ in exited.signal() }
         try process.run()
@@ -116,8 +148,8 @@ struct RotatorProcess {
                 return first
             }
             await exited.wait()
-            try out.close()
-            try err.close()
+            try? out.close()
+            try? err.close()
             let stdout = FileManager.default.contents(atPath: outPath) ?? Data()
             let stderr = FileManager.default.contents(atPath: errPath) ?? Data()
             try? FileManager.default.removeItem(atPath: outPath)

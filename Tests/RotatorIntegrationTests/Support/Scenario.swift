@@ -358,21 +358,25 @@ final class Scenario: Sendable {
     }
 
     /// Runs the binary with the plan and every credential in its environment; logs as JSON lines.
-    func rotator(_ arguments: [String], extraEnvironment: [String: String] = [:]) async throws -> RotatorProcess.Result {
-        try await startRotator(arguments, extraEnvironment: extraEnvironment).wait()
+    func rotator(
+        _ arguments: [String], extraEnvironment: [String: String] = [:], journal: Bool = false, stdin: Data? = nil
+    ) async throws -> RotatorProcess.Result {
+        try await startRotator(arguments, extraEnvironment: extraEnvironment, journal: journal, stdin: stdin).wait()
     }
 
     /// Every process this scenario started, finished or killed: their output is scanned for leaks.
     var finishedRuns: [RotatorProcess.Result] { runs.withLock { $0 } }
 
     /// Starts the binary without waiting, for tests that signal it.
-    func startRotator(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws -> RotatorProcess.Running {
+    func startRotator(
+        _ arguments: [String], extraEnvironment: [String: String] = [:], journal: Bool = false, stdin: Data? = nil
+    ) throws -> RotatorProcess.Running {
         var environment = [
             "ENVSHED_TOKEN": adminToken, "GITHUB_TOKEN": githubToken, "GITLAB_TOKEN": gitlabToken, "KUBE_TOKEN": kubernetesToken,
             "AZURE_DEVOPS_PAT": azureDevOpsToken,
         ]
         environment.merge(extraEnvironment) { _, new in new }
-        let running = try RotatorProcess.start(arguments + ["--config", planPath, "--log-format", "json"], environment: environment, in: directory)
+        let running = try RotatorProcess.start(arguments + ["--config", planPath, "--log-format", "json"], environment: environment, in: directory, journal: journal, stdin: stdin)
         running.onFinish { [self] result in runs.withLock { $0.append(result) } }
         return running
     }
