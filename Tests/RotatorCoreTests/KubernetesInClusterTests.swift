@@ -211,7 +211,7 @@ struct KubernetesInClusterTests {
         #expect(emulator.secret(namespace: "api", name: "envshed") == nil)
     }
 
-    @Test("file: credentials: a Secret volume's fsGroup-readable file is accepted; the same mode outside such a volume, or readable by others, is not")
+    @Test("file: credentials: a Secret volume's fsGroup-readable root-owned file is accepted; the same mode outside such a volume, group-writable, readable by others, not root's, or beside an imitation ..data, is not")
     func kubernetesVolumeCredential() throws {
         let root = try directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -221,15 +221,28 @@ struct KubernetesInClusterTests {
         // What the kubelet's atomic writer leaves: a `..data` link to a timestamped directory.
         try FileManager.default.createDirectory(atPath: volume + "/..2026_12_02", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: volume + "/..data", withDestinationPath: "..2026_12_02")
-        for path in [volume + "/token", plain + "/token", volume + "/open"] {
+        // A `..data` that is a plain directory, not the kubelet's link: someone's imitation.
+        let imitation = root + "/imitation"
+        try FileManager.default.createDirectory(atPath: imitation + "/..data", withIntermediateDirectories: true)
+        for path in [volume + "/token", plain + "/token", volume + "/open", volume + "/writable", volume + "/foreign", imitation + "/token"] {
             try "envshed_admin_secret\n".write(toFile: path, atomically: true, encoding: .utf8)
             chown(path, geteuid(), getegid())
         }
         chmod(volume + "/token", 0o440)
         chmod(plain + "/token", 0o440)
         chmod(volume + "/open", 0o444)
-        #expect(try CredentialReference.file(volume + "/token").resolve(environment: [:]).withRevealed { $0 } == "envshed_admin_secret")
-        for refused in [plain + "/token", volume + "/open"] {
+        chmod(volume + "/writable", 0o460)
+        chmod(imitation + "/token", 0o440)
+        // The kubelet writes as root: a file owned by anyone else is not its own.
+        chmod(volume + "/foreign", 0o440)
+        #expect(chown(volume + "/foreign", 65_534, getegid()) == 0 || geteuid() != 0)
+        // Only root makes root-owned files, as the kubelet does; as another user the file is refused.
+        if geteuid() == 0 {
+            #expect(try CredentialReference.file(volume + "/token").resolve(environment: [:]).withRevealed { $0 } == "envshed_admin_secret")
+        }
+        var refusedPaths = [plain + "/token", volume + "/open", volume + "/writable", imitation + "/token"]
+        if geteuid() == 0 { refusedPaths.append(volume + "/foreign") }
+        for refused in refusedPaths {
             let error = try #require(throws: CredentialError.self) { _ = try CredentialReference.file(refused).resolve(environment: [:]) }
             #expect(error.reason.contains("readable by group or others"))
         }

@@ -85,6 +85,7 @@ struct KubernetesManifestTests {
         var secretMounts: [String] = []
         var configMapMounts: [(path: String, subPath: String?, configMap: String)] = []
         var writable: [String] = []
+        var stateMounts: [(path: String, claim: String)] = []
         for container in containers {
             let name = container["name"] as? String ?? "?"
             let security = try #require(container["securityContext"] as? Object, "\(name)")
@@ -102,16 +103,24 @@ struct KubernetesManifestTests {
                 } else if let configMap = Self.value(source, "configMap.name") as? String {
                     #expect(mount["readOnly"] as? Bool == true, "\(path)")
                     configMapMounts.append((path, mount["subPath"] as? String, configMap))
+                } else if let claim = Self.value(source, "persistentVolumeClaim.claimName") as? String {
+                    #expect(mount["readOnly"] as? Bool != true)
+                    stateMounts.append((path, claim))
                 } else {
-                    #expect(source["emptyDir"] != nil, "\(path): the only writable volumes are emptyDir")
+                    #expect(source["emptyDir"] != nil, "\(path): the only writable volumes are emptyDir and the state claim")
                     #expect(mount["readOnly"] as? Bool != true)
                     writable.append(path)
                 }
             }
-            // The state directory (run lock, metrics) is inside a writable emptyDir.
+            // The state directory is on the PersistentVolumeClaim of state.yaml, never in an
+            // emptyDir: the journal of which target may hold which token must outlive the pod.
             let env = container["env"] as? [Object] ?? []
             let state = try #require(env.first { $0["name"] as? String == "STATE_DIRECTORY" }?["value"] as? String)
-            #expect(writable.contains { state == $0 || state.hasPrefix($0 + "/") }, "STATE_DIRECTORY \(state) is not in an emptyDir: \(writable)")
+            let claims = Self.objects("PersistentVolumeClaim", in: documents)
+            #expect(stateMounts.contains { mount in
+                (state == mount.path || state.hasPrefix(mount.path + "/")) && claims.contains { Self.value($0, "metadata.name") as? String == mount.claim }
+            }, "STATE_DIRECTORY \(state) is not on a PersistentVolumeClaim of the manifests: \(stateMounts)")
+            #expect(!writable.contains { state == $0 || state.hasPrefix($0 + "/") }, "STATE_DIRECTORY \(state) is in an emptyDir")
             let args = container["args"] as? [String] ?? []
             #expect(args.first == "run")
             let configIndex = try #require(args.firstIndex(of: "--config"))
@@ -137,9 +146,6 @@ struct KubernetesManifestTests {
         }
         #expect(Self.value(plan, "providers.kubernetes.token") == nil)
         #expect(Self.value(plan, "providers.kubernetes.api_url") == nil)
-        // PostgreSQL state, its password a credential reference too (issue 12).
-        #expect(Self.value(plan, "state.postgres") is String)
-        #expect((Self.value(plan, "state.password") as? String)?.hasPrefix("file:/") == true)
     }
 
     @Test("the Role grants only get and patch on named objects; the RoleBinding gives it to the CronJob's ServiceAccount in the Role's namespace")
@@ -180,15 +186,11 @@ struct KubernetesManifestTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try planText.write(toFile: directory + "/plan.yaml", atomically: true, encoding: .utf8)
-        var result = try await RotatorProcess.run(["plan", "--rbac", "--config", directory + "/plan.yaml"], environment: [:], in: directory)
-        if result.exitCode == 64, result.stderr.contains("state") {
-            // Before the PostgreSQL state store is merged the parser does not know `state:`;
-            // the targets, all that --rbac reads, are checked without it.
-            var plan = try #require(try Yams.load(yaml: planText) as? Object)
-            plan["state"] = nil
-            try Yams.dump(object: plan).write(toFile: directory + "/plan.yaml", atomically: true, encoding: .utf8)
-            result = try await RotatorProcess.run(["plan", "--rbac", "--config", directory + "/plan.yaml"], environment: [:], in: directory)
-        }
+        // The plan as shipped, unmodified: `validate --offline` accepts it (a plan this binary
+        // refuses would make every nightly Job exit 64), and --rbac derives the Roles from it.
+        let validation = try await RotatorProcess.run(["validate", "--offline", "--config", directory + "/plan.yaml"], environment: [:], in: directory)
+        #expect(validation.exitCode == 0, "\(validation.all)")
+        let result = try await RotatorProcess.run(["plan", "--rbac", "--config", directory + "/plan.yaml"], environment: [:], in: directory)
         #expect(result.exitCode == 0, "\(result.all)")
         let printed = try Yams.load_all(yaml: result.stdout).compactMap { $0 as? Object }
         #expect(!printed.isEmpty)

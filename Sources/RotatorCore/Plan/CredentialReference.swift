@@ -91,13 +91,16 @@ extension CredentialReference {
     /// kubernetes/kubernetes `pkg/volume/volume_linux.go`; the `defaultMode` field's documentation:
     /// "this might be in conflict with other options that affect the file mode, like fsGroup").
     /// Accepted only when: no bit for others, no group write, the file's group is this process's
-    /// effective group, and the directory is a kubelet atomic-writer volume (it holds `..data`), so
-    /// a group-readable file elsewhere (a shared `users` group on a host) is still refused.
+    /// effective group, and the directory is a kubelet atomic-writer volume: the file is owned by
+    /// root and the directory holds a `..data` symbolic link owned by root, which the kubelet makes
+    /// and an unprivileged user cannot. A group-readable file elsewhere (a shared `users` group on
+    /// a host, a `..data` someone made in /tmp) is still refused.
     static func isKubernetesVolumeFile(_ path: String, _ info: stat) -> Bool {
-        guard info.st_mode & 0o007 == 0, info.st_mode & 0o020 == 0, info.st_gid == getegid() else { return false }
+        guard info.st_mode & 0o007 == 0, info.st_mode & 0o020 == 0, info.st_gid == getegid(), info.st_uid == 0 else { return false }
         let directory = (path as NSString).deletingLastPathComponent
         var marker = stat()
-        return lstat(directory + "/..data", &marker) == 0
+        guard lstat(directory + "/..data", &marker) == 0 else { return false }
+        return marker.st_mode & S_IFMT == S_IFLNK && marker.st_uid == 0
     }
 }
 
