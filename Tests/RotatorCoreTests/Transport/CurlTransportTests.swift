@@ -93,7 +93,10 @@ struct CurlTransportTests {
             Issue.record("expected a timeout, got \(String(describing: error))")
             return
         }
-        #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(5))
+        // The upper bound is loose on purpose: with the suite's other tests busy on both cores,
+        // this task may wait seconds to be scheduled after the transport answered. Without the
+        // deadline the request would never end.
+        #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(60))
     }
 
     @Test("a connection reset in the middle of the body is a failure, never a short answer")
@@ -151,12 +154,13 @@ struct CurlTransportTests {
         let transport = CurlTransport(environment: [:])
         let started = ContinuousClock.now
         let task = Task {
-            try await transport.send(HTTPRequest(method: "GET", url: url(server.port, "/slow"), timeout: .seconds(30)))
+            try await transport.send(HTTPRequest(method: "GET", url: url(server.port, "/slow"), timeout: .seconds(300)))
         }
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Far below the 300 s deadline, with room for a busy machine's scheduling delays.
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 
     @Test(

@@ -80,9 +80,13 @@ struct RotatorProcess {
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         let out = journal ? err : try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         if journal {
-            var info = stat()
-            guard stat(errPath, &info) == 0 else { throw CocoaError(.fileNoSuchFile) }
-            variables["JOURNAL_STREAM"] = "\(info.st_dev):\(info.st_ino)"
+            // Device and inode of the stderr file, as `stat` gives them (FileManager: no C struct,
+            // whose members MemberImportVisibility ties to a module this target does not import).
+            let info = try FileManager.default.attributesOfItem(atPath: errPath)
+            guard let device = (info[.systemNumber] as? NSNumber)?.uint64Value,
+                  let inode = (info[.systemFileNumber] as? NSNumber)?.uint64Value
+            else { throw CocoaError(.fileNoSuchFile) }
+            variables["JOURNAL_STREAM"] = "\(device):\(inode)"
             process.environment = variables
         }
         process.standardOutput = out
